@@ -1,0 +1,1 @@
+"""inventory layer (see DESIGN.md)."""

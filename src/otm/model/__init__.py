@@ -1,0 +1,1 @@
+"""The domain: assets, links, anomalies and the repository interfaces. No I/O."""

@@ -1,0 +1,1 @@
+"""sensing layer (see DESIGN.md)."""
