@@ -1,0 +1,101 @@
+"""The contract between the capture layer and the passive sensors.
+
+The capture layer walks frames, decodes link/IP/TCP/UDP, keeps the flow table
+and reassembles industrial TCP streams; it knows nothing of what a PDU means.
+The sensing layer registers, per port or EtherType, a framer and a handler,
+and gets whole PDUs (TCP) or datagrams (UDP) or frames (Ethernet) with the
+direction already resolved: ``from_client`` is True for bytes sent by the side
+that opened the TCP connection (seen SYN), or, when the handshake was not
+captured, by the side that is not on the registered server port.
+
+Addresses are handed over as canonical strings: MACs lower-case
+``aa:bb:cc:dd:ee:ff``, IPv4 dotted quad, IPv6 compressed (``ipaddress``
+form).  Times are packet times in float seconds since the epoch; ``frame`` is
+the 1-based frame number in the capture.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+Framer = Callable[[bytes, int], int]
+"""``framer(buf, start)`` -> length of the PDU starting at ``start`` as declared
+by its header (may be more than is buffered yet), 0 (NEED_DATA) when the
+header is incomplete, -1 (INVALID) when the bytes cannot start a PDU."""
+
+
+@dataclass(frozen=True, slots=True)
+class FlowKey:
+    """A transport conversation, oriented client -> server."""
+
+    transport: str  # "tcp" | "udp"
+    client_ip: str
+    client_port: int
+    server_ip: str
+    server_port: int
+    client_mac: str
+    server_mac: str
+    vlan: int | None
+
+
+class StreamHandler(Protocol):
+    """Receives the reassembled PDUs of one TCP connection (both directions)."""
+
+    def on_pdu(self, pdu: bytes, from_client: bool, frame: int, ts: float) -> None:
+        """A whole PDU, as delimited by the framer."""
+
+    def on_gap(self, from_client: bool, frame: int, ts: float, missing: int) -> None:
+        """Bytes were lost (not captured); the stream resynchronises after."""
+
+    def on_invalid(self, data: bytes, from_client: bool, frame: int, ts: float) -> None:
+        """The framer rejected the bytes at the start of a segment; they are dropped."""
+
+    def on_close(self, ts: float) -> None:
+        """FIN/RST seen in both directions, or end of capture."""
+
+
+class DatagramHandler(Protocol):
+    """Receives UDP payloads of one (client, server) pair."""
+
+    def on_datagram(self, payload: bytes, from_client: bool, frame: int, ts: float) -> None:
+        """One UDP payload (after IPv4 reassembly, if it was fragmented)."""
+
+
+class StreamFactory(Protocol):
+    """Creates the handler of a new TCP connection on a registered port."""
+
+    def __call__(self, key: FlowKey, ts: float, frame: int) -> StreamHandler: ...
+
+
+class DatagramFactory(Protocol):
+    """Creates the handler of a new UDP conversation on a registered port."""
+
+    def __call__(self, key: FlowKey, ts: float, frame: int) -> DatagramHandler: ...
+
+
+class EthernetHandler(Protocol):
+    """Receives frames of a registered EtherType (PROFINET, LLDP ...)."""
+
+    def __call__(
+        self, payload: bytes, src_mac: str, dst_mac: str, vlan: int | None, frame: int, ts: float
+    ) -> None: ...
+
+
+class HostHandler(Protocol):
+    """Told once per distinct (source MAC, source IP, VLAN) seen sending."""
+
+    def __call__(self, mac: str, ip: str | None, vlan: int | None, frame: int, ts: float) -> None: ...
+
+
+class TrafficHandler(Protocol):
+    """Told per flow at flush time how much it carried (every flow, industrial or not).
+
+    ``protocol`` is the name registered for the server port, or "" if none.
+    """
+
+    def __call__(
+        self, key: FlowKey, first_ts: float, last_ts: float, packets: int, octets: int,
+        first_frame: int,
+    ) -> None: ...
