@@ -86,7 +86,9 @@ class EthernetHandler(Protocol):
 class HostHandler(Protocol):
     """Told once per distinct (source MAC, source IP, VLAN) seen sending."""
 
-    def __call__(self, mac: str, ip: str | None, vlan: int | None, frame: int, ts: float) -> None: ...
+    def __call__(
+        self, mac: str, ip: str | None, vlan: int | None, frame: int, ts: float
+    ) -> None: ...
 
 
 class TrafficHandler(Protocol):
@@ -96,6 +98,11 @@ class TrafficHandler(Protocol):
     """
 
     def __call__(
-        self, key: FlowKey, first_ts: float, last_ts: float, packets: int, octets: int,
+        self,
+        key: FlowKey,
+        first_ts: float,
+        last_ts: float,
+        packets: int,
+        octets: int,
         first_frame: int,
     ) -> None: ...

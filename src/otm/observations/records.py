@@ -113,8 +113,10 @@ class Operation:
     (``read_holding_registers``, ``plc_stop``, ``download_block``).
     ``category`` groups operations for policy: read, write, control, program,
     diagnostic, identify, session, other.  ``count`` is a delta as above.
-    ``detail`` carries a few small facts when they matter for detection
-    (unit id, CIP class, S7 block type), never the payload.
+    ``transport``/``port`` name the server side as in ``Communication``, so the
+    operation lands on the right link.  ``detail`` carries a few small facts
+    when they matter for detection (unit id, CIP class, S7 block type), never
+    the payload.
     """
 
     first_seen: float
@@ -126,6 +128,8 @@ class Operation:
     category: str
     count: int
     evidence: Evidence
+    transport: Transport = Transport.TCP
+    port: int = 0
     detail: dict[str, str | int] = field(default_factory=dict)
 
 

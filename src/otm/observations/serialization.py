@@ -73,17 +73,21 @@ def from_dict(data: dict[str, Any]) -> Observation:
         raise SchemaError(f"unknown observation type {kind!r}")
     kwargs: dict[str, Any] = {}
     names = {f.name for f in dataclasses.fields(cls)}
-    for key, value in data.items():
+    for key, raw in data.items():
         if key in ("schema", "type"):
             continue
         if key not in names:
             raise SchemaError(f"unknown field {key!r} for {kind}")
-        if key == "evidence":
-            if not isinstance(value, dict):
-                raise SchemaError("evidence must be an object")
-            value = Evidence(**value)
-        elif key == "transport":
-            value = Transport(value)
+        value: Any = raw
+        try:
+            if key == "evidence":
+                if not isinstance(raw, dict):
+                    raise SchemaError("evidence must be an object")
+                value = Evidence(**raw)
+            elif key == "transport":
+                value = Transport(raw)
+        except (TypeError, ValueError) as exc:
+            raise SchemaError(f"bad {key} in {kind}: {exc}") from exc
         kwargs[key] = value
     try:
         obs: Observation = cls(**kwargs)

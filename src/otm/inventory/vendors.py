@@ -1,0 +1,47 @@
+"""Vendor names from offline tables shipped by registry packages.
+
+Nothing is fetched at run time (the plant network is air-gapped):
+
+- MAC OUI -> organisation comes from the IEEE registry copy that the
+  ``netaddr`` package installs (``netaddr/eui/oui.txt`` with its index).
+- CIP vendor id -> vendor name comes from the ODVA vendor list that the
+  ``pycomm3`` package ships (about 2,900 entries).
+
+Lookups are cached; a miss returns None.  Locally administered MACs (bit 1
+of the first octet) and multicast MACs have no vendor by definition.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import netaddr
+from pycomm3.cip.status_info import VENDORS as _CIP_VENDORS
+
+NULL_MAC = "00:00:00:00:00:00"
+
+
+@lru_cache(maxsize=65536)
+def mac_vendor(mac: str) -> str | None:
+    """The organisation the IEEE assigned this MAC's OUI to, or None."""
+    if mac == NULL_MAC:  # loopback captures and placeholder addresses
+        return None
+    try:
+        first = int(mac[:2], 16)
+    except ValueError:
+        return None
+    if first & 0x03:  # multicast or locally administered: no OUI owner
+        return None
+    try:
+        org: str = netaddr.EUI(mac).oui.registration().org
+    except (netaddr.NotRegisteredError, netaddr.AddrFormatError, IndexError, ValueError):
+        return None
+    return org.strip() or None
+
+
+def cip_vendor(vendor_id: int) -> str | None:
+    """The ODVA vendor name for a CIP vendor id, or None if unassigned."""
+    name = _CIP_VENDORS.get(vendor_id)
+    if not isinstance(name, str) or not name.strip() or name.lower().startswith("reserved"):
+        return None
+    return name.strip()
