@@ -1,0 +1,330 @@
+"""The ``otm`` command line: a thin face over the services.
+
+Every command opens the inventory database named by ``--db``, else
+``$OTM_DB``, else ``otm.db`` in the current directory (SQLite, created on
+first use); a ``postgresql://`` URL selects PostgreSQL.  Errors the user can
+act on (unreadable capture, unreachable database) print one clear line and
+exit non-zero; they never print a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+from rich.table import Table
+
+from otm.services import export
+from otm.services.analysis import AnalysisResult, analyze_captures
+from otm.services.database import open_store
+from otm.store import StoreError
+
+app = typer.Typer(
+    name="otm",
+    help="Open-source OT management: discover and inventory industrial devices.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err = Console(stderr=True)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db", help="Database: SQLite path or postgresql:// URL (default $OTM_DB or otm.db)."
+    ),
+]
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}")
+    return typer.Exit(code)
+
+
+@app.command()
+def analyze(
+    captures: Annotated[list[Path], typer.Argument(help="pcap / pcapng files, gzip allowed.")],
+    db: DbOption = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Dissect captures, merge what they show into the inventory, print a summary."""
+    for path in captures:
+        if not path.is_file():
+            raise _fail(f"{path}: no such file")
+    try:
+        store = open_store(db)
+    except StoreError as exc:
+        raise _fail(str(exc), 2) from None
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        disable=quiet or not err.is_terminal,
+        transient=True,
+    ) as bar:
+
+        def progress_for(path: Path):  # type: ignore[no-untyped-def]
+            task = bar.add_task(path.name, total=path.stat().st_size)
+
+            def update(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            return update
+
+        try:
+            result = analyze_captures(captures, store, time.time(), progress_for)
+        except StoreError as exc:
+            raise _fail(str(exc), 2) from None
+    _print_summary(result)
+    errors = [c for c in result.captures if c.error]
+    for c in errors:
+        err.print(f"[bold red]error:[/] {c.path}: {c.error}")
+    if errors:
+        raise typer.Exit(1)
+
+
+def _print_summary(result: AnalysisResult) -> None:
+    table = Table(title="Captures", show_lines=False)
+    for col in ("capture", "frames", "industrial", "observations", "anomalies", "status"):
+        table.add_column(col, justify="right" if col != "capture" else "left")
+    for c in result.captures:
+        stats = c.stats
+        status = "damaged" if c.error else ("re-analysed" if c.replaced else "new")
+        if c.error and not c.frames:
+            status = "unreadable"
+        table.add_row(
+            Path(c.path).name,
+            str(c.frames),
+            str(stats.industrial_packets if stats else 0),
+            str(c.observations),
+            str(sum(stats.anomalies.values()) if stats else 0),
+            status,
+        )
+    console.print(table)
+    inv = result.inventory
+    protocols: dict[str, int] = {}
+    for link in inv.links.values():
+        protocols[link.protocol] = protocols.get(link.protocol, 0) + link.packets
+    roles: dict[str, int] = {}
+    for asset in inv.assets.values():
+        roles[asset.role.value] = roles.get(asset.role.value, 0) + 1
+    summary = Table(title="Inventory", show_header=False)
+    summary.add_column("what")
+    summary.add_column("value")
+    summary.add_row("assets", str(len(inv.assets)))
+    summary.add_row("by role", ", ".join(f"{k} {v}" for k, v in sorted(roles.items())))
+    summary.add_row("links", str(len(inv.links)))
+    summary.add_row(
+        "protocols (packets)", ", ".join(f"{k} {v}" for k, v in sorted(protocols.items()))
+    )
+    anomalies: dict[str, int] = {}
+    for a in inv.anomalies.values():
+        key = f"{a.protocol}/{a.kind}"
+        anomalies[key] = anomalies.get(key, 0) + a.count
+    summary.add_row(
+        "parse anomalies", ", ".join(f"{k} {v}" for k, v in sorted(anomalies.items())) or "none"
+    )
+    console.print(summary)
+
+
+Format = Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")]
+
+
+@app.command()
+def assets(db: DbOption = None, format: Format = "table") -> None:  # noqa: A002
+    """List the assets of the inventory."""
+    store = _store(db)
+    items = store.assets()
+    if format == "json":
+        doc = export.inventory_doc(items, [])
+        sys.stdout.write(json.dumps(doc["assets"], indent=2) + "\n")
+        return
+    if format == "csv":
+        sys.stdout.write(export.assets_csv(items))
+        return
+    _check_table(format)
+    table = Table(title=f"Assets ({len(items)})")
+    for col in ("id", "ip", "mac", "vendor", "model", "firmware", "serial", "role", "protocols"):
+        table.add_column(col, overflow="fold")
+    for asset in sorted(items, key=export.asset_sort_key):
+        doc = export.asset_doc(asset)
+        table.add_row(
+            doc["id"],
+            "\n".join(doc["ips"]),
+            "\n".join(doc["macs"]),
+            doc["vendor"] or "",
+            doc["model"] or "",
+            doc["firmware"] or "",
+            doc["serial"] or "",
+            doc["role"],
+            ", ".join(sorted({f"{p['name']}/{p['role'][0]}" for p in doc["protocols"]})),
+        )
+    console.print(table)
+
+
+@app.command()
+def links(db: DbOption = None, format: Format = "table") -> None:  # noqa: A002
+    """List who talks to whom, with which protocol and operations."""
+    store = _store(db)
+    items = store.links()
+    if format == "json":
+        doc = export.inventory_doc([], items)
+        sys.stdout.write(json.dumps(doc["links"], indent=2) + "\n")
+        return
+    if format == "csv":
+        sys.stdout.write(export.links_csv(items))
+        return
+    _check_table(format)
+    table = Table(title=f"Links ({len(items)})")
+    for col in ("client", "server", "protocol", "port", "packets", "bytes", "operations"):
+        table.add_column(col, overflow="fold")
+    for link in sorted(items, key=export.link_sort_key):
+        ops = ", ".join(
+            f"{k} {v}" for k, v in sorted(link.operations.items(), key=lambda kv: -kv[1])
+        )
+        table.add_row(
+            link.client,
+            link.server,
+            link.protocol,
+            str(link.port),
+            str(link.packets),
+            str(link.bytes),
+            ops,
+        )
+    console.print(table)
+
+
+@app.command()
+def show(
+    asset: Annotated[str, typer.Argument(help="Asset id, IP or MAC address.")],
+    db: DbOption = None,
+    format: Format = "table",  # noqa: A002
+) -> None:
+    """Every field of one asset with the evidence it came from."""
+    store = _store(db)
+    found = store.asset(asset)
+    if found is None:
+        raise _fail(f"no asset {asset!r} in the inventory")
+    doc = export.asset_doc(found)
+    related = [lk for lk in store.links() if lk.client in found.ips or lk.server in found.ips]
+    anomalies = [a for a in store.load_inventory().anomalies.values() if a.ip in found.ips]
+    if format == "json":
+        doc["links"] = [export.link_doc(lk) for lk in related]
+        doc["anomalies"] = [
+            {"protocol": a.protocol, "kind": a.kind, "count": a.count, "detail": a.detail}
+            for a in anomalies
+        ]
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+        return
+    _check_table(format)
+    head = Table(title=f"Asset {doc['id']}", show_header=False)
+    head.add_column("field")
+    head.add_column("value", overflow="fold")
+    for key in ("ips", "macs", "vlans"):
+        head.add_row(key, ", ".join(str(x) for x in doc[key]))
+    head.add_row("role", f"{doc['role']} ({doc['role_reason']})")
+    head.add_row("first seen", doc["first_seen"] or "")
+    head.add_row("last seen", doc["last_seen"] or "")
+    console.print(head)
+    _print_fields("Identity and evidence", doc["fields"])
+    for comp in doc["components"]:
+        _print_fields(f"Component {comp['key']}", comp["fields"])
+    if related:
+        table = Table(title="Communications")
+        for col in ("client", "server", "protocol", "port", "packets", "operations"):
+            table.add_column(col, overflow="fold")
+        for lk in related:
+            ops = ", ".join(f"{k} {v}" for k, v in sorted(lk.operations.items()))
+            table.add_row(lk.client, lk.server, lk.protocol, str(lk.port), str(lk.packets), ops)
+        console.print(table)
+    if anomalies:
+        table = Table(title="Parse anomalies")
+        for col in ("protocol", "kind", "count", "first packet", "detail"):
+            table.add_column(col)
+        for a in anomalies:
+            table.add_row(
+                a.protocol, a.kind, str(a.count), f"{a.evidence.ref} #{a.evidence.packet}", a.detail
+            )
+        console.print(table)
+
+
+def _print_fields(title: str, fields: dict[str, list[dict[str, object]]]) -> None:
+    table = Table(title=title)
+    for col in ("field", "value", "protocol", "evidence"):
+        table.add_column(col, overflow="fold")
+    for name, values in fields.items():
+        for v in values:
+            ev = v["evidence"]
+            assert isinstance(ev, dict)
+            where = f"{ev['ref']}" + (f" #{ev['packet']}" if ev.get("packet") else "")
+            table.add_row(name, str(v["value"]), str(v["protocol"]), f"{where} {ev['message']}")
+    console.print(table)
+
+
+@app.command(name="export")
+def export_cmd(
+    db: DbOption = None,
+    format: Format = "json",  # noqa: A002
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="File (default stdout).")] = None,
+) -> None:
+    """Write the whole inventory as JSON (otm.inventory/1) or CSV."""
+    store = _store(db)
+    if format == "json":
+        text = json.dumps(export.inventory_doc(store.assets(), store.links()), indent=2) + "\n"
+    elif format == "csv":
+        text = export.assets_csv(store.assets())
+    else:
+        raise _fail(f"unknown format {format!r}: use json or csv")
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        out.write_text(text, encoding="utf-8")
+
+
+@app.command(name="demo-capture")
+def demo_capture(
+    out: Annotated[Path, typer.Argument(help="pcap file to write.")] = Path("plant.pcap"),
+) -> None:
+    """Write a capture of a small simulated plant (for trying otm without a SPAN port)."""
+    from otm.services.demo import write_demo_capture
+
+    frames = write_demo_capture(out)
+    console.print(f"wrote {frames} frames to {out}")
+
+
+def _store(db: str | None):  # type: ignore[no-untyped-def]
+    try:
+        return open_store(db)
+    except StoreError as exc:
+        raise _fail(str(exc), 2) from None
+
+
+def _check_table(format: str) -> None:  # noqa: A002
+    if format != "table":
+        raise _fail(f"unknown format {format!r}: use table, json or csv")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        raise SystemExit(130) from None

@@ -1,0 +1,231 @@
+"""Turns per-packet facts into few observations: the sensors' shared tally.
+
+Sensors call the ``count_*`` / ``identity`` methods from the hot path; the
+tally keeps one small record per distinct key (operation on a link, anomaly
+kind, identity) and emits observations only at ``flush``.  This is what keeps
+memory flat in the number of packets: a million reads on one link are one
+``Operation`` with a count.  Evidence keeps the frame of the first
+occurrence, so an analyst can open the capture at that packet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from otm.observations.records import (
+    AssetSeen,
+    Communication,
+    Evidence,
+    Identity,
+    Observation,
+    Operation,
+    ParseAnomaly,
+    Transport,
+)
+
+MAX_IDENTITIES = 100_000
+"""Distinct identity facts kept per capture; beyond that a device is lying to us."""
+
+
+@dataclass(slots=True)
+class _OpTally:
+    client_ip: str | None
+    server_ip: str | None
+    protocol: str
+    transport: Transport
+    port: int
+    name: str
+    category: str
+    detail: tuple[tuple[str, str | int], ...]
+    first: float
+    last: float
+    count: int
+    frame: int
+    message: str
+
+
+@dataclass(slots=True)
+class _AnomalyTally:
+    protocol: str
+    kind: str
+    ip: str | None
+    first: float
+    last: float
+    count: int
+    frame: int
+    detail: str
+
+
+@dataclass(slots=True)
+class _IdentityTally:
+    obs: Identity
+    last: float
+    last_frame: int
+
+
+class Tally:
+    """Aggregates what the sensors of one source learn, then emits observations."""
+
+    def __init__(self, ref: str, source: str = "capture") -> None:
+        self.ref = ref
+        self.source = source
+        self._ops: dict[tuple[object, ...], _OpTally] = {}
+        self._anomalies: dict[tuple[str, str, str | None], _AnomalyTally] = {}
+        self._identities: dict[tuple[object, ...], _IdentityTally] = {}
+        self._hosts: list[AssetSeen] = []
+        self._comms: list[Communication] = []
+        self.anomaly_totals: dict[str, int] = {}
+
+    def evidence(self, frame: int | None, message: str) -> Evidence:
+        """Evidence pointing at one frame of this source."""
+        return Evidence(self.source, self.ref, frame, message)
+
+    def operation(
+        self,
+        client_ip: str | None,
+        server_ip: str | None,
+        protocol: str,
+        transport: Transport,
+        port: int,
+        name: str,
+        category: str,
+        count: int,
+        first: float,
+        last: float,
+        frame: int,
+        detail: tuple[tuple[str, str | int], ...] = (),
+    ) -> None:
+        """Add ``count`` occurrences of an operation on a link."""
+        key = (client_ip, server_ip, protocol, port, name, detail)
+        tally = self._ops.get(key)
+        if tally is None:
+            self._ops[key] = _OpTally(
+                client_ip,
+                server_ip,
+                protocol,
+                transport,
+                port,
+                name,
+                category,
+                detail,
+                first,
+                last,
+                count,
+                frame,
+                f"{protocol} {name} request",
+            )
+            return
+        tally.count += count
+        if first < tally.first:
+            tally.first, tally.frame = first, frame
+        if last > tally.last:
+            tally.last = last
+
+    def anomaly(
+        self, protocol: str, kind: str, ip: str | None, ts: float, frame: int, detail: str = ""
+    ) -> None:
+        """Count one parse anomaly of a kind, from a sender."""
+        key = (protocol, kind, ip)
+        label = f"{protocol}/{kind}"
+        self.anomaly_totals[label] = self.anomaly_totals.get(label, 0) + 1
+        tally = self._anomalies.get(key)
+        if tally is None:
+            self._anomalies[key] = _AnomalyTally(protocol, kind, ip, ts, ts, 1, frame, detail)
+            return
+        tally.count += 1
+        tally.last = max(tally.last, ts)
+
+    def identity(
+        self,
+        ip: str | None,
+        mac: str | None,
+        protocol: str,
+        fields: dict[str, str | int],
+        ts: float,
+        frame: int,
+        message: str,
+        component: str | None = None,
+    ) -> None:
+        """Record what a device said about itself (deduplicated)."""
+        clean = {k: v for k, v in fields.items() if v is not None and v != ""}
+        if not clean:
+            return
+        key = (ip, mac, protocol, component, tuple(sorted(clean.items())))
+        tally = self._identities.get(key)
+        if tally is not None:
+            if ts > tally.last:
+                tally.last, tally.last_frame = ts, frame
+            return
+        if len(self._identities) >= MAX_IDENTITIES:
+            return
+        obs = Identity(ts, ip, mac, protocol, clean, self.evidence(frame, message), component)
+        self._identities[key] = _IdentityTally(obs, ts, frame)
+
+    def host(
+        self, mac: str | None, ip: str | None, vlan: int | None, ts: float, frame: int
+    ) -> None:
+        """A host was seen sending (first sighting; ``host_last`` for the last)."""
+        self._hosts.append(AssetSeen(ts, mac, ip, self.evidence(frame, "frame source"), vlan))
+
+    def communication(self, comm: Communication) -> None:
+        """A flow's traffic totals."""
+        self._comms.append(comm)
+
+    def flush(self) -> list[Observation]:
+        """Every observation tallied so far, in a deterministic order; resets the tally."""
+        out: list[Observation] = []
+        out.extend(self._hosts)
+        out.extend(sorted(self._comms, key=lambda c: (c.first_seen, c.evidence.packet or 0)))
+        for t in sorted(
+            self._identities.values(), key=lambda t: (t.obs.time, t.obs.evidence.packet or 0)
+        ):
+            out.append(t.obs)
+            if t.last > t.obs.time:
+                ev = self.evidence(t.last_frame, t.obs.evidence.message)
+                out.append(
+                    Identity(
+                        t.last,
+                        t.obs.ip,
+                        t.obs.mac,
+                        t.obs.protocol,
+                        t.obs.fields,
+                        ev,
+                        t.obs.component,
+                    )
+                )
+        for o in sorted(self._ops.values(), key=lambda o: (o.first, o.frame, o.name)):
+            out.append(
+                Operation(
+                    o.first,
+                    o.last,
+                    o.client_ip,
+                    o.server_ip,
+                    o.protocol,
+                    o.name,
+                    o.category,
+                    o.count,
+                    self.evidence(o.frame, o.message),
+                    o.transport,
+                    o.port,
+                    dict(o.detail),
+                )
+            )
+        for a in sorted(self._anomalies.values(), key=lambda a: (a.first, a.frame, a.kind)):
+            out.append(
+                ParseAnomaly(
+                    a.first,
+                    a.last,
+                    a.protocol,
+                    a.kind,
+                    a.count,
+                    self.evidence(a.frame, f"{a.protocol} {a.kind}"),
+                    a.ip,
+                    a.detail,
+                )
+            )
+        self._ops.clear()
+        self._anomalies.clear()
+        self._identities.clear()
+        self._hosts.clear()
+        self._comms.clear()
+        return out

@@ -1,0 +1,238 @@
+"""The tables of the otm database, as SQLAlchemy Core metadata.
+
+Two groups of tables live here:
+
+* **sources and their observations**, the record of what was learned
+  (``sources``, ``observations``).  Observations are kept as the canonical
+  JSON line of ``otm.observations.serialization`` so that a replay reads back
+  exactly what a source emitted; ``type`` and ``time`` are copied out of it
+  for queries.
+* **the inventory snapshot**, derived state rebuilt from the observations
+  and stored whole for fast reads (``assets`` and its child tables,
+  ``links``, ``link_operations``, ``anomalies``).  Saving a snapshot deletes
+  and rewrites all of these tables in one transaction.
+
+Conventions:
+
+* times are float seconds since the Unix epoch, UTC (``DOUBLE PRECISION``),
+  as in the observation records;
+* ``evidence`` columns hold one ``otm.observations.Evidence`` as a JSON
+  object ``{"source", "ref", "packet", "message"}``;
+* ``pos`` columns keep the order of lists and dicts of the domain objects,
+  so that loading a snapshot gives back an equal ``Inventory`` (list order
+  is part of dataclass equality) in the same iteration order;
+* constraint and index names follow ``NAMING`` so that both backends and
+  the Alembic migrations agree on them.
+
+This metadata is the *target* of the migrations in ``migrations/versions``;
+the two must agree, which a test checks with Alembic's autogenerate
+comparison.  Changing a table here means writing a new migration.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+"""Deterministic constraint names (SQLite batch migrations need named constraints)."""
+
+metadata = sa.MetaData(naming_convention=NAMING)
+
+Time = sa.Double
+"""Seconds since the epoch, UTC; DOUBLE PRECISION keeps microseconds for centuries."""
+
+Count = sa.BigInteger
+"""Packet, byte and observation counts outgrow 32 bits on a busy SPAN port."""
+
+sources = sa.Table(
+    "sources",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("key", sa.Text, nullable=False),
+    sa.Column("ref", sa.Text, nullable=False),
+    sa.Column("packets", Count, nullable=False),
+    sa.Column("observations", Count, nullable=False),
+    sa.Column("added_at", Time, nullable=False),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.UniqueConstraint("key"),
+    comment="Capture files, interfaces and scans whose observations are stored; "
+    "unique by key (a capture's SHA-256).",
+)
+
+observations = sa.Table(
+    "observations",
+    metadata,
+    sa.Column(
+        "source_id",
+        sa.Integer,
+        sa.ForeignKey("sources.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("type", sa.Text, nullable=False),
+    sa.Column("time", Time, nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    comment="Observations of each source in emission order (seq from 0); body is the "
+    "canonical JSON line of otm.observations.serialization.",
+)
+
+assets = sa.Table(
+    "assets",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("pos", sa.Integer, nullable=False),
+    sa.Column("role", sa.Text, nullable=False),
+    sa.Column("role_reason", sa.Text, nullable=False),
+    sa.Column("first_seen", Time, nullable=False),
+    sa.Column("last_seen", Time, nullable=False),
+    sa.Column("evidence", sa.Text, nullable=True),
+    comment="Inventory snapshot: one row an asset; pos is its order in the inventory.",
+)
+
+asset_addresses = sa.Table(
+    "asset_addresses",
+    metadata,
+    sa.Column(
+        "asset_id",
+        sa.Text,
+        sa.ForeignKey("assets.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("kind", sa.Text, primary_key=True),
+    sa.Column("value", sa.Text, primary_key=True),
+    sa.CheckConstraint("kind IN ('ip', 'mac', 'vlan')", name="kind"),
+    sa.Index(None, "value"),
+    comment="IP and MAC addresses and VLAN ids (as decimal text) of each asset.",
+)
+
+components = sa.Table(
+    "components",
+    metadata,
+    sa.Column(
+        "asset_id",
+        sa.Text,
+        sa.ForeignKey("assets.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("key", sa.Text, primary_key=True),
+    sa.Column("pos", sa.Integer, nullable=False),
+    sa.Column("first_seen", Time, nullable=False),
+    sa.Column("last_seen", Time, nullable=False),
+    comment="Modules behind a controller (backplane slot, rack/slot), by key within the asset.",
+)
+
+asset_fields = sa.Table(
+    "asset_fields",
+    metadata,
+    sa.Column(
+        "asset_id",
+        sa.Text,
+        sa.ForeignKey("assets.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("pos", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("component", sa.Text, nullable=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("value", sa.Text, nullable=False),
+    sa.Column("value_type", sa.Text, nullable=False),
+    sa.Column("protocol", sa.Text, nullable=False),
+    sa.Column("first_seen", Time, nullable=False),
+    sa.Column("last_seen", Time, nullable=False),
+    sa.Column("evidence", sa.Text, nullable=False),
+    sa.ForeignKeyConstraint(
+        ["asset_id", "component"],
+        ["components.asset_id", "components.key"],
+        ondelete="CASCADE",
+    ),
+    sa.CheckConstraint("value_type IN ('str', 'int', 'json')", name="value_type"),
+    comment="Field values of assets (component NULL) and of their components. "
+    "value_type: 'str' the text itself, 'int' decimal text, 'json' a JSON string "
+    "(text PostgreSQL cannot hold, e.g. with NUL).",
+)
+
+asset_services = sa.Table(
+    "asset_services",
+    metadata,
+    sa.Column(
+        "asset_id",
+        sa.Text,
+        sa.ForeignKey("assets.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("pos", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("role", sa.Text, nullable=False),
+    sa.Column("transport", sa.Text, nullable=False),
+    sa.Column("port", sa.Integer, nullable=False),
+    comment="Protocols each asset speaks, as server or client, on a transport and port.",
+)
+
+links = sa.Table(
+    "links",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("client", sa.Text, nullable=False),
+    sa.Column("server", sa.Text, nullable=False),
+    sa.Column("protocol", sa.Text, nullable=False),
+    sa.Column("transport", sa.Text, nullable=False),
+    sa.Column("port", sa.Integer, nullable=False),
+    sa.Column("packets", Count, nullable=False),
+    sa.Column("bytes", Count, nullable=False),
+    sa.Column("first_seen", Time, nullable=False),
+    sa.Column("last_seen", Time, nullable=False),
+    sa.Column("evidence", sa.Text, nullable=True),
+    sa.UniqueConstraint("client", "server", "protocol", "transport", "port"),
+    sa.Index(None, "server"),
+    comment="Client-to-server communication per protocol; id is the order in the inventory.",
+)
+
+link_operations = sa.Table(
+    "link_operations",
+    metadata,
+    sa.Column(
+        "link_id",
+        sa.Integer,
+        sa.ForeignKey("links.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("kind", sa.Text, primary_key=True),
+    sa.Column("name", sa.Text, primary_key=True),
+    sa.Column("pos", sa.Integer, nullable=False),
+    sa.Column("count", Count, nullable=False),
+    sa.CheckConstraint("kind IN ('operation', 'category')", name="kind"),
+    comment="Counts per operation name and per category of each link.",
+)
+
+anomalies = sa.Table(
+    "anomalies",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("protocol", sa.Text, nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("ip", sa.Text, nullable=True),
+    sa.Column("count", Count, nullable=False),
+    sa.Column("first_seen", Time, nullable=False),
+    sa.Column("last_seen", Time, nullable=False),
+    sa.Column("evidence", sa.Text, nullable=False),
+    sa.Column("detail", sa.Text, nullable=False),
+    comment="Parse anomalies counted per (protocol, kind, ip); id is the order in the inventory.",
+)
+
+SNAPSHOT_TABLES = (
+    assets,
+    asset_addresses,
+    components,
+    asset_fields,
+    asset_services,
+    links,
+    link_operations,
+    anomalies,
+)
+"""The inventory snapshot's tables, parents before children (insert order)."""

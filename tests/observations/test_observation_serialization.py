@@ -1,0 +1,126 @@
+"""The observation schema: canonical JSON lines that round-trip exactly."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from otm.observations.records import (
+    AssetSeen,
+    Communication,
+    Evidence,
+    Identity,
+    Observation,
+    Operation,
+    ParseAnomaly,
+    TagSample,
+    Transport,
+)
+from otm.observations.serialization import (
+    SCHEMA,
+    SchemaError,
+    dumps,
+    loads,
+    read_lines,
+    write_lines,
+)
+
+times = st.floats(min_value=0, max_value=4e9, allow_nan=False)
+text = st.text(max_size=20)
+ips = st.one_of(st.none(), st.ip_addresses().map(str))
+macs = st.one_of(
+    st.none(),
+    st.binary(min_size=6, max_size=6).map(lambda b: ":".join(f"{x:02x}" for x in b)),
+)
+evidence = st.builds(Evidence, text, text, st.one_of(st.none(), st.integers(1, 10**9)), text)
+field_values = st.dictionaries(text, st.one_of(text, st.integers(-(2**40), 2**40)), max_size=5)
+
+observations: st.SearchStrategy[Observation] = st.one_of(
+    st.builds(AssetSeen, times, macs, ips, evidence, st.one_of(st.none(), st.integers(0, 4095))),
+    st.builds(Identity, times, ips, macs, text, field_values, evidence, st.one_of(st.none(), text)),
+    st.builds(
+        Communication,
+        times,
+        times,
+        ips,
+        ips,
+        macs,
+        macs,
+        text,
+        st.sampled_from(Transport),
+        st.integers(0, 65535),
+        st.integers(0, 10**9),
+        st.integers(0, 10**12),
+        evidence,
+    ),
+    st.builds(
+        Operation,
+        times,
+        times,
+        ips,
+        ips,
+        text,
+        text,
+        text,
+        st.integers(0, 10**9),
+        evidence,
+        st.sampled_from(Transport),
+        st.integers(0, 65535),
+        field_values,
+    ),
+    st.builds(ParseAnomaly, times, times, text, text, st.integers(1, 10**6), evidence, ips, text),
+    st.builds(
+        TagSample,
+        times,
+        st.ip_addresses().map(str),
+        text,
+        st.one_of(st.integers(), st.booleans(), text),
+        text,
+        evidence,
+    ),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(observations)
+def test_every_observation_round_trips_through_json(obs: Observation) -> None:
+    assert loads(dumps(obs)) == obs
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(observations, max_size=10))
+def test_json_lines_stream_round_trips(batch: list[Observation]) -> None:
+    buf = io.StringIO()
+    assert write_lines(batch, buf) == len(batch)
+    buf.seek(0)
+    assert list(read_lines(buf)) == batch
+
+
+def test_serialisation_is_canonical() -> None:
+    ev = Evidence("capture", "plant.pcap", 7, "modbus read_device_identification response")
+    a = Identity(1.5, "10.0.0.5", None, "modbus", {"vendor": "X", "model": "Y"}, ev)
+    b = Identity(1.5, "10.0.0.5", None, "modbus", {"model": "Y", "vendor": "X"}, ev)
+    assert dumps(a) == dumps(b)
+    assert json.loads(dumps(a))["schema"] == SCHEMA
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "not json",
+        "[1, 2]",
+        '{"schema": "otm.observation/99", "type": "identity"}',
+        '{"schema": "otm.observation/1", "type": "unknown"}',
+        '{"schema": "otm.observation/1", "type": "asset_seen", "bogus": 1}',
+        '{"schema": "otm.observation/1", "type": "asset_seen", "time": 1}',
+        '{"schema": "otm.observation/1", "type": "communication", "transport": "carrier-pigeon"}',
+        '{"schema": "otm.observation/1", "type": "asset_seen", "evidence": 3}',
+    ],
+)
+def test_bad_lines_raise_schema_error(line: str) -> None:
+    with pytest.raises(SchemaError):
+        loads(line)
