@@ -70,7 +70,7 @@ def upgrade(engine: Engine, where: str) -> str:
     if current == (head,):
         return head
     with engine.connect() as conn:
-        conn = conn.execution_options(**{WRITE: True})
+        conn.execution_options(**{WRITE: True})  # in place, for the begin event
         with conn.begin():
             # Another process may have upgraded while we waited for the lock.
             current = current_revisions(conn)
@@ -80,9 +80,7 @@ def upgrade(engine: Engine, where: str) -> str:
     return head
 
 
-def _check(
-    conn: Connection, current: tuple[str, ...], script: ScriptDirectory, where: str
-) -> None:
+def _check(conn: Connection, current: tuple[str, ...], script: ScriptDirectory, where: str) -> None:
     for revision in current:
         try:
             known = script.get_revision(revision)

@@ -30,6 +30,8 @@ def _run(connection: Connection) -> None:
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        # The engine emits BEGIN itself on SQLite too: one transaction for all.
+        transactional_ddl=True,
     )
     with context.begin_transaction():
         context.run_migrations()

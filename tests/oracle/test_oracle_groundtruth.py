@@ -1,0 +1,223 @@
+"""otm against the oracle: what tshark finds in the shared captures, otm finds too.
+
+``../shared/pcaps/groundtruth/<capture>.json`` lists, per capture, the
+industrial endpoints (protocol, role, ip, mac) and the identity facts that
+tshark decodes.  For Modbus, EtherNet/IP/CIP and S7comm (and S7comm-plus
+recognition) otm must find every endpoint and every identity field (recall
+100 %); every miss is a named exception below with its reason.  In the other
+direction, every endpoint otm reports for these protocols is one the oracle
+also found, and every address otm reports occurs in the capture (checked with
+tshark itself).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from functools import cache
+from typing import Any
+
+import pytest
+
+from otm.capture.readers import open_capture
+from otm.inventory.builder import build_inventory
+from otm.model.assets import Asset, FieldValue, Inventory
+from otm.sensing.engine import PassiveEngine
+
+from conftest import GROUNDTRUTH, PCAPS
+
+PROTOCOLS = {"modbus": "modbus", "enip": "enip", "s7comm": "s7comm", "s7comm_plus": "s7comm-plus"}
+"""Oracle protocol name -> otm protocol name, for the protocols of this release."""
+
+
+def _captures() -> list[str]:
+    names = []
+    for gt in sorted(GROUNDTRUTH.glob("*.json")):
+        data = json.loads(gt.read_text())
+        if set(data["protocol_frames"]) & set(PROTOCOLS):
+            names.append(data["capture"])
+    return names
+
+
+CAPTURES = _captures()
+
+ENDPOINT_EXCEPTIONS: dict[tuple[str, str, str, str | None], str] = {}
+"""(capture, protocol, role, ip) -> why otm legitimately differs from the oracle."""
+
+FIELD_EXCEPTIONS: dict[tuple[str, str], str] = {
+    ("s7_szl_0x0011", "bootloader_raw"): (
+        "raw Ausbg/Ausbe words of the boot loader record; otm keeps the decoded "
+        "boot loader version instead (field 'bootloader')"
+    ),
+    ("enip_list_identity", "revision_str (derived)"): (
+        "a string the oracle derives from 'revision', which is compared instead"
+    ),
+    ("s7_szl_0x0011", "module_hw_version (derived)"): "compared as 'hardware' below",
+    ("s7_szl_0x0011", "firmware_version (derived)"): "compared as 'firmware' below",
+}
+"""(identity source, oracle field) -> why the field is not compared one to one."""
+
+
+@cache
+def analysed(capture: str) -> Inventory:
+    with open_capture(PCAPS / capture) as reader:
+        result = PassiveEngine(ref=capture).run(reader)
+    return build_inventory(result.observations)
+
+
+def _assets_at(inv: Inventory, ip: str | None, mac: str | None) -> list[Asset]:
+    out = []
+    for asset in inv.assets.values():
+        if (ip is not None and ip in asset.ips) or (ip is None and mac in asset.macs):
+            out.append(asset)
+    return out
+
+
+def _values(asset: Asset, name: str) -> set[Any]:
+    """Every value of a field on the asset and on its components."""
+    lists: list[list[FieldValue]] = [asset.fields.get(name, [])]
+    lists += [c.fields.get(name, []) for c in asset.components.values()]
+    return {v.value for values in lists for v in values}
+
+
+def _expected(source: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """Oracle fields -> otm field names and representations."""
+    out: dict[str, Any] = {}
+    for key, value in fields.items():
+        if (source, key) in FIELD_EXCEPTIONS and key not in (
+            "module_hw_version (derived)",
+            "firmware_version (derived)",
+        ):
+            continue
+        if source == "modbus_read_device_id":
+            out[{"vendor_name": "vendor", "revision": "firmware"}.get(key, key)] = value
+        elif source == "modbus_unit_id":
+            out["modbus_unit_id"] = value
+        elif source in ("enip_list_identity", "cip_identity_object"):
+            if key == "serial_number":
+                out["serial"] = f"0x{value:08x}"
+            elif key == "revision":  # tshark reads the two USINTs as one big-endian word
+                out["revision_major"], out["revision_minor"] = value >> 8, value & 0xFF
+            elif key == "major_rev":
+                out["revision_major"] = value
+            elif key == "minor_rev":
+                out["revision_minor"] = value
+            elif key == "socket_addr":
+                out["socket_address"] = value
+            else:
+                out[key] = value
+        elif source == "s7_szl_0x0011":
+            names = {
+                "szl11_idx1_order_number": "order_number",
+                "szl11_idx6_order_number": "hardware_order_number",
+                "module_hw_version (derived)": "hardware",
+                "firmware_version (derived)": "firmware",
+                "bgtyp": "module_type_id",
+            }
+            out[names[key]] = value
+        elif source == "s7_szl_0x001c":
+            names = {
+                "plc_name": "name",
+                "serial_number": "serial",
+                "module_type_name": "model",
+            }
+            out[names.get(key, key)] = value
+        else:
+            out[key] = value
+    return out
+
+
+@pytest.mark.tshark
+@pytest.mark.parametrize("capture", CAPTURES)
+def test_every_oracle_endpoint_is_found(capture: str) -> None:
+    gt = json.loads((GROUNDTRUTH / f"{capture}.json").read_text())
+    inv = analysed(capture)
+    missing = []
+    for ep in gt["endpoints"]:
+        if ep["protocol"] not in PROTOCOLS:
+            continue
+        name = PROTOCOLS[ep["protocol"]]
+        key = (capture, name, ep["role"], ep["ip"])
+        if key in ENDPOINT_EXCEPTIONS:
+            continue
+        found = any(
+            any(s.name == name and s.role == ep["role"] for s in asset.services)
+            for asset in _assets_at(inv, ep["ip"], ep["mac"])
+        )
+        if not found:
+            missing.append(key)
+    assert not missing, f"endpoints the oracle found and otm did not: {missing}"
+
+
+@pytest.mark.tshark
+@pytest.mark.parametrize("capture", CAPTURES)
+def test_no_endpoint_the_oracle_does_not_know(capture: str) -> None:
+    gt = json.loads((GROUNDTRUTH / f"{capture}.json").read_text())
+    known = {
+        (PROTOCOLS[ep["protocol"]], ep["role"], ep["ip"])
+        for ep in gt["endpoints"]
+        if ep["protocol"] in PROTOCOLS
+    }
+    extra = []
+    for asset in analysed(capture).assets.values():
+        for s in asset.services:
+            if s.name not in PROTOCOLS.values():
+                continue
+            if not any((s.name, s.role, ip) in known for ip in asset.ips):
+                extra.append((s.name, s.role, sorted(asset.ips)))
+    assert not extra, f"endpoints otm reports that the oracle does not: {extra}"
+
+
+@pytest.mark.tshark
+@pytest.mark.parametrize("capture", CAPTURES)
+def test_every_oracle_identity_field_is_found(capture: str) -> None:
+    gt = json.loads((GROUNDTRUTH / f"{capture}.json").read_text())
+    inv = analysed(capture)
+    missing = []
+    for ident in gt["identities"]:
+        if ident["protocol"] not in PROTOCOLS:
+            continue
+        assets = _assets_at(inv, ident["ip"], ident["mac"])
+        for name, value in _expected(ident["source"], ident["fields"]).items():
+            if not any(value in _values(a, name) for a in assets):
+                got = sorted({str(v) for a in assets for v in _values(a, name)})
+                missing.append(f"{ident['ip']} {ident['source']}.{name}={value!r} (otm: {got})")
+    assert not missing, "identity facts the oracle found and otm did not:\n" + "\n".join(missing)
+
+
+@cache
+def _capture_addresses(capture: str, tshark: str) -> set[str]:
+    fields = [
+        "eth.src",
+        "eth.dst",
+        "ip.src",
+        "ip.dst",
+        "ipv6.src",
+        "ipv6.dst",
+        "arp.src.proto_ipv4",
+    ]
+    cmd = [tshark, "-n", "-r", str(PCAPS / capture), "-T", "fields", "-E", "separator=,"]
+    for f in fields:
+        cmd += ["-e", f]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    return {a for line in out.splitlines() for a in line.split(",") if a}
+
+
+@pytest.mark.tshark
+@pytest.mark.parametrize("capture", CAPTURES)
+def test_every_reported_address_occurs_in_the_capture(capture: str, tshark: str) -> None:
+    seen = _capture_addresses(capture, tshark)
+    inv = analysed(capture)
+    invented = [a for asset in inv.assets.values() for a in asset.ips | asset.macs if a not in seen]
+    for link in inv.links.values():
+        invented += [a for a in (link.client, link.server) if a not in seen]
+    assert not invented, f"addresses otm reports that are not in the capture: {invented}"
+
+
+def test_the_oracle_covers_all_three_protocols() -> None:
+    """Guard: the shared set must keep exercising every codec of this release."""
+    protos = set()
+    for capture in CAPTURES:
+        gt = json.loads((GROUNDTRUTH / f"{capture}.json").read_text())
+        protos |= set(gt["protocol_frames"]) & set(PROTOCOLS)
+    assert protos == set(PROTOCOLS)
