@@ -28,6 +28,9 @@ import sys
 import time
 from pathlib import Path
 
+from otm.capture.readers import open_capture
+from otm.capture.writer import PcapWriter
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 SHARED = ROOT.parent / "shared" / "pcaps"
@@ -45,9 +48,6 @@ SOURCES = (
 
 def build_capture(path: Path, packets: int) -> int:
     """Write a pcap of at least ``packets`` frames; returns the count written."""
-    from otm.capture.readers import open_capture
-    from otm.capture.writer import PcapWriter
-
     frames: list[tuple[float, bytes]] = []
     for name in SOURCES:
         with open_capture(SHARED / name) as reader:

@@ -18,13 +18,12 @@ from functools import cache
 from typing import Any
 
 import pytest
-
 from otm.capture.readers import open_capture
+
+from conftest import GROUNDTRUTH, PCAPS
 from otm.inventory.builder import build_inventory
 from otm.model.assets import Asset, FieldValue, Inventory
 from otm.sensing.engine import PassiveEngine
-
-from conftest import GROUNDTRUTH, PCAPS
 
 PROTOCOLS = {"modbus": "modbus", "enip": "enip", "s7comm": "s7comm", "s7comm_plus": "s7comm-plus"}
 """Oracle protocol name -> otm protocol name, for the protocols of this release."""

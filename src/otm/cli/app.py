@@ -30,6 +30,7 @@ from rich.table import Table
 from otm.services import export
 from otm.services.analysis import AnalysisResult, analyze_captures
 from otm.services.database import open_store
+from otm.services.demo import write_demo_capture
 from otm.store import StoreError
 
 app = typer.Typer(
@@ -303,8 +304,6 @@ def demo_capture(
     out: Annotated[Path, typer.Argument(help="pcap file to write.")] = Path("plant.pcap"),
 ) -> None:
     """Write a capture of a small simulated plant (for trying otm without a SPAN port)."""
-    from otm.services.demo import write_demo_capture
-
     frames = write_demo_capture(out)
     console.print(f"wrote {frames} frames to {out}")
 
