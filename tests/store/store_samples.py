@@ -175,7 +175,16 @@ def observations(n: int, ref: str = "plant.pcap") -> list[Observation]:
             case 3:
                 out.append(
                     Operation(
-                        t, t, ip, "10.0.0.1", "modbus", "read_coils", "read", 3, e, {"unit": 1}
+                        t,
+                        t,
+                        ip,
+                        "10.0.0.1",
+                        "modbus",
+                        "read_coils",
+                        "read",
+                        3,
+                        e,
+                        detail={"unit": 1},
                     )
                 )
             case 4:

@@ -54,7 +54,12 @@ def to_dict(obs: Observation) -> dict[str, Any]:
     for f in dataclasses.fields(obs):
         value = getattr(obs, f.name)
         if isinstance(value, Evidence):
-            value = dataclasses.asdict(value)
+            value = {
+                "source": value.source,
+                "ref": value.ref,
+                "packet": value.packet,
+                "message": value.message,
+            }
         elif isinstance(value, Transport):
             value = value.value
         elif isinstance(value, dict):

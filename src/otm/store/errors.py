@@ -10,9 +10,11 @@ write has been rolled back when the error is raised.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import psycopg
 from alembic.util import CommandError
 from sqlalchemy import exc as sa_exc
 
@@ -77,5 +79,7 @@ def translated(action: str, where: str) -> Iterator[None]:
         yield
     except StoreError:
         raise
-    except (sa_exc.SQLAlchemyError, CommandError) as exc:
+    # The drivers' own errors appear unwrapped where the store talks to the
+    # driver directly (PostgreSQL COPY).
+    except (sa_exc.SQLAlchemyError, CommandError, sqlite3.Error, psycopg.Error) as exc:
         raise StoreError(f"cannot {action} in {where}: {reason(exc)}") from exc

@@ -19,6 +19,15 @@ def _time(name: str) -> sa.Column[float]:
     return sa.Column(name, sa.Double(), nullable=False)
 
 
+def _evidence(*, nullable: bool) -> list[sa.Column[object]]:
+    return [
+        sa.Column("evidence_source", sa.Text(), nullable=nullable),
+        sa.Column("evidence_ref", sa.Text(), nullable=nullable),
+        sa.Column("evidence_packet", sa.BigInteger(), nullable=True),
+        sa.Column("evidence_message", sa.Text(), nullable=nullable),
+    ]
+
+
 def upgrade() -> None:
     """Create every table of the first schema."""
     op.create_table(
@@ -61,7 +70,7 @@ def upgrade() -> None:
         sa.Column("role_reason", sa.Text(), nullable=False),
         _time("first_seen"),
         _time("last_seen"),
-        sa.Column("evidence", sa.Text(), nullable=True),
+        *_evidence(nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_assets"),
         comment="Inventory snapshot: one row an asset; pos is its order in the inventory.",
     )
@@ -108,7 +117,7 @@ def upgrade() -> None:
         sa.Column("protocol", sa.Text(), nullable=False),
         _time("first_seen"),
         _time("last_seen"),
-        sa.Column("evidence", sa.Text(), nullable=False),
+        *_evidence(nullable=False),
         sa.CheckConstraint(
             "value_type IN ('str', 'int', 'json')", name="ck_asset_fields_value_type"
         ),
@@ -158,7 +167,9 @@ def upgrade() -> None:
         sa.Column("bytes", sa.BigInteger(), nullable=False),
         _time("first_seen"),
         _time("last_seen"),
-        sa.Column("evidence", sa.Text(), nullable=True),
+        *_evidence(nullable=True),
+        sa.Column("operations", sa.Text(), nullable=False),
+        sa.Column("categories", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_links"),
         sa.UniqueConstraint(
             "client",
@@ -168,26 +179,10 @@ def upgrade() -> None:
             "port",
             name="uq_links_client_server_protocol_transport_port",
         ),
-        comment="Client-to-server communication per protocol; id is the order in the inventory.",
+        comment="Client-to-server communication per protocol; id is the order in the inventory. "
+        "operations, categories: JSON objects name -> count, in the inventory's order.",
     )
     op.create_index("ix_links_server", "links", ["server"])
-    op.create_table(
-        "link_operations",
-        sa.Column("link_id", sa.Integer(), nullable=False),
-        sa.Column("kind", sa.Text(), nullable=False),
-        sa.Column("name", sa.Text(), nullable=False),
-        sa.Column("pos", sa.Integer(), nullable=False),
-        sa.Column("count", sa.BigInteger(), nullable=False),
-        sa.CheckConstraint("kind IN ('operation', 'category')", name="ck_link_operations_kind"),
-        sa.ForeignKeyConstraint(
-            ["link_id"],
-            ["links.id"],
-            name="fk_link_operations_link_id_links",
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("link_id", "kind", "name", name="pk_link_operations"),
-        comment="Counts per operation name and per category of each link.",
-    )
     op.create_table(
         "anomalies",
         sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
@@ -197,7 +192,7 @@ def upgrade() -> None:
         sa.Column("count", sa.BigInteger(), nullable=False),
         _time("first_seen"),
         _time("last_seen"),
-        sa.Column("evidence", sa.Text(), nullable=False),
+        *_evidence(nullable=False),
         sa.Column("detail", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_anomalies"),
         comment="Parse anomalies counted per (protocol, kind, ip); id is the order in the "
@@ -209,7 +204,6 @@ def downgrade() -> None:
     """Drop every table, children first."""
     for table in (
         "anomalies",
-        "link_operations",
         "links",
         "asset_services",
         "asset_fields",

@@ -1,0 +1,27 @@
+"""Every passive sensor, once. Registering a protocol is one line here."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from otm.capture.interfaces import FlowKey
+from otm.capture.walker import PacketWalker
+from otm.sensing.aggregate import Tally
+from otm.sensing.enip import EnipSensor
+from otm.sensing.modbus import ModbusSensor
+from otm.sensing.s7comm import S7Sensor
+
+
+class Sensor(Protocol):
+    """Attaches a protocol's handlers to the packet walker."""
+
+    def register(
+        self, walker: PacketWalker, tally: Tally, protocol_of: dict[FlowKey, str]
+    ) -> None: ...
+
+
+SENSORS: tuple[Sensor, ...] = (
+    ModbusSensor(),
+    EnipSensor(),
+    S7Sensor(),
+)
