@@ -28,3 +28,19 @@ def tshark() -> str:
     if path is None:
         pytest.fail("tshark is not installed (scripts/test.sh installs it)")
     return path
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """``--regen-golden`` rewrites the golden observation files instead of diffing."""
+    parser.addoption(
+        "--regen-golden",
+        action="store_true",
+        default=False,
+        help="rewrite tests/golden/data/*.jsonl from the current code",
+    )
+
+
+@pytest.fixture
+def regen_golden(request: pytest.FixtureRequest) -> bool:
+    """True when the run was asked to rewrite golden files."""
+    return bool(request.config.getoption("--regen-golden"))

@@ -78,7 +78,7 @@ def test_write_multiple_registers_spec_example() -> None:
 
 def test_read_file_record_spec_example() -> None:
     # 6.14: two sub-requests (file 4 record 1, file 3 record 9), two sub-responses.
-    request = _request("140e06000400010002060003000900 02".replace(" ", ""))
+    request = _request("14 0e 06 0004 0001 0002 06 0003 0009 0002")
     assert request == m.ReadFileRecordRequest(
         (m.FileSubRequest(6, 4, 1, 2), m.FileSubRequest(6, 3, 9, 2))
     )
@@ -103,7 +103,7 @@ def test_mask_write_register_spec_example() -> None:
 
 def test_read_write_multiple_registers_spec_example() -> None:
     # 6.17: read 6 from 3, write 3 from 14.
-    request = _request("17000300060 00e00030600ff00ff00ff".replace(" ", ""))
+    request = _request("17 0003 0006 000e 0003 06 00ff 00ff 00ff")
     assert request == m.ReadWriteMultipleRequest(3, 6, 0x0E, (0xFF, 0xFF, 0xFF))
     response = _response("170c00fe0acd00010003000d00ff")
     assert response == m.ReadRegistersResponse(23, (0xFE, 0x0ACD, 1, 3, 0x0D, 0xFF))
@@ -112,9 +112,7 @@ def test_read_write_multiple_registers_spec_example() -> None:
 def test_read_fifo_queue_spec_example() -> None:
     # 6.18: FIFO at 1246 holds two values.
     assert _request("1804de") == m.ReadFifoQueueRequest(0x04DE)
-    assert _response("1800060002 01b81284".replace(" ", "")) == m.ReadFifoQueueResponse(
-        (0x01B8, 0x1284)
-    )
+    assert _response("18 0006 0002 01b8 1284") == m.ReadFifoQueueResponse((0x01B8, 0x1284))
 
 
 def test_serial_line_diagnostics_spec_examples() -> None:
@@ -123,7 +121,7 @@ def test_serial_line_diagnostics_spec_examples() -> None:
     assert _response("076d") == m.ReadExceptionStatusResponse(0x6D)
     assert _request("080000a537") == m.Diagnostics(0, b"\xa5\x37")
     assert _response("0bffff0108") == m.CommEventCounterResponse(0xFFFF, 0x108)
-    assert _response("0c08000001080121 2000".replace(" ", "")) == m.CommEventLogResponse(
+    assert _response("0c 08 0000 0108 0121 20 00") == m.CommEventLogResponse(
         0, 0x108, 0x121, b"\x20\x00"
     )
 
@@ -250,7 +248,7 @@ def test_write_multiple_registers_byte_count_disagrees_with_quantity() -> None:
 
 
 def test_read_write_registers_byte_count_disagrees_with_quantity() -> None:
-    result = decode_request(_adu("17000300060 00e00020600ff00ff00ff".replace(" ", "")))
+    result = decode_request(_adu("17 0003 0006 000e 0002 06 00ff 00ff 00ff"))
     assert _kind(result) is ModbusAnomaly.BYTE_COUNT_MISMATCH
 
 
@@ -289,7 +287,7 @@ def test_read_file_record_with_zero_byte_count() -> None:
 
 
 def test_fifo_byte_count_disagrees_with_fifo_count() -> None:
-    result = decode_response(_adu("18000600030001 0002".replace(" ", "")))
+    result = decode_response(_adu("18 0006 0003 0001 0002"))
     assert _kind(result) is ModbusAnomaly.BYTE_COUNT_MISMATCH
 
 
@@ -408,7 +406,7 @@ def test_report_server_id_one_byte_id_then_run_indicator_and_text() -> None:
 
 
 def test_report_server_id_without_run_indicator() -> None:
-    pdu = _response("110241 42".replace(" ", ""))
+    pdu = _response("11 02 41 42")
     assert isinstance(pdu, m.ReportServerIdResponse)
     assert (pdu.server_id, pdu.run_indicator, pdu.text) == (b"AB", None, "")
 

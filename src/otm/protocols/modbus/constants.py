@@ -322,6 +322,11 @@ _UMAS_OPERATIONS: Mapping[int, str] = MappingProxyType(
 
 # --- helpers -----------------------------------------------------------------
 
+# Plain ints: comparing with an IntEnum member costs a class attribute lookup.
+_DIAGNOSTICS = int(FunctionCode.DIAGNOSTICS)
+_ENCAPSULATED = int(FunctionCode.ENCAPSULATED_INTERFACE_TRANSPORT)
+_UMAS_CODE = int(FunctionCode.UMAS)
+
 
 def operation_name(function_code: int, sub_code: int | None = None) -> str:
     """The snake_case operation of a request.
@@ -333,11 +338,11 @@ def operation_name(function_code: int, sub_code: int | None = None) -> str:
     ``function_0x41``, ``mei_type_0x05`` or ``umas_function_0x99``.
     """
     if sub_code is not None:
-        if function_code == FunctionCode.DIAGNOSTICS:
+        if function_code == _DIAGNOSTICS:
             return diagnostic_operation_name(sub_code)
-        if function_code == FunctionCode.ENCAPSULATED_INTERFACE_TRANSPORT:
+        if function_code == _ENCAPSULATED:
             return MEI_NAMES.get(sub_code) or f"mei_type_0x{sub_code:02x}"
-        if function_code == FunctionCode.UMAS:
+        if function_code == _UMAS_CODE:
             return umas_operation_name(sub_code)
     return FUNCTION_NAMES.get(function_code) or f"function_0x{function_code:02x}"
 
@@ -345,11 +350,11 @@ def operation_name(function_code: int, sub_code: int | None = None) -> str:
 def operation_category(function_code: int, sub_code: int | None = None) -> str:
     """The policy category of a request, refined by ``sub_code`` like ``operation_name``."""
     if sub_code is not None:
-        if function_code == FunctionCode.DIAGNOSTICS:
+        if function_code == _DIAGNOSTICS:
             return diagnostic_operation_category(sub_code)
-        if function_code == FunctionCode.ENCAPSULATED_INTERFACE_TRANSPORT:
+        if function_code == _ENCAPSULATED:
             return MEI_CATEGORIES.get(sub_code, OTHER)
-        if function_code == FunctionCode.UMAS:
+        if function_code == _UMAS_CODE:
             return umas_operation_category(sub_code)
     return FUNCTION_CATEGORIES.get(function_code, OTHER)
 
