@@ -6,6 +6,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from db_fixtures import backend, postgres_database, store_url
+
+__all__ = ["backend", "postgres_database", "store_url"]
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"

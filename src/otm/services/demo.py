@@ -1,0 +1,139 @@
+"""A capture of a small simulated plant, so otm can be tried without a SPAN port.
+
+Written by otm itself from its own codecs' encoders and frame builders (no
+public capture is copied).  The plant, on one switched segment:
+
+=============  ==============  ==================================================
+10.10.1.10     Modbus PLC      Schneider M340 answering Read Device Identification
+10.10.1.20     EtherNet/IP     ControlLogix chassis: 1756-EN2T adapter answering
+                               ListIdentity, a 1756-L83E controller in slot 0
+10.10.1.30     S7 PLC          Siemens S7-300 CPU answering SZL 0x0011/0x001C
+10.10.2.50     HMI             polls the three PLCs
+10.10.2.60     engineering ws  identifies devices, downloads a block, stops the S7
+10.10.2.70     office PC       DNS and HTTPS through the gateway
+10.10.2.1      gateway         router to the office network
+=============  ==============  ==================================================
+
+Times start at a fixed instant (2026-01-05 08:00 UTC) so that the file's
+bytes are the same every time it is written.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable
+from pathlib import Path
+
+from otm.capture.frames import ETH_IPV4, PROTO_UDP, TcpSession, ethernet, ipv4, udp
+from otm.capture.writer import PcapWriter
+from otm.protocols.modbus import codec as modbus
+from otm.protocols.modbus.messages import (
+    Adu,
+    DeviceIdObject,
+    ReadDeviceIdentificationRequest,
+    ReadDeviceIdentificationResponse,
+    ReadRegistersResponse,
+    ReadRequest,
+    WriteSingle,
+)
+
+START = 1_767_600_000.0  # 2026-01-05 08:00:00 UTC
+
+MODBUS_PLC = ("10.10.1.10", "00:80:f4:12:34:10")  # 00:80:F4 Telemecanique (Schneider)
+ENIP_PLC = ("10.10.1.20", "00:00:bc:12:34:20")  # 00:00:BC Rockwell Automation
+S7_PLC = ("10.10.1.30", "00:1b:1b:12:34:30")  # 00:1B:1B Siemens
+HMI = ("10.10.2.50", "00:0c:29:12:34:50")
+EWS = ("10.10.2.60", "00:0c:29:12:34:60")
+OFFICE = ("10.10.2.70", "00:0c:29:12:34:70")
+GATEWAY = ("10.10.2.1", "00:00:0c:12:34:01")  # 00:00:0C Cisco
+
+
+class _Clock:
+    """Packet times, advancing a little per frame."""
+
+    def __init__(self, writer: PcapWriter) -> None:
+        self.writer = writer
+        self.t = START
+        self.frames = 0
+
+    def emit(self, frames: list[bytes], step: float = 0.0005) -> None:
+        for frame in frames:
+            self.writer.write(self.t, frame)
+            self.t += step
+            self.frames += 1
+
+    def wait(self, seconds: float) -> None:
+        self.t += seconds
+
+
+def _session(client: tuple[str, str], server: tuple[str, str], port: int, cport: int) -> TcpSession:
+    return TcpSession(client[0], cport, server[0], port, client[1], server[1], checksum=True)
+
+
+def _modbus_identification(clock: _Clock) -> None:
+    s = _session(EWS, MODBUS_PLC, 502, 50010)
+    clock.emit(s.handshake())
+    request = Adu(1, 1, ReadDeviceIdentificationRequest(1, 0))
+    objects = (
+        DeviceIdObject(0, b"Schneider Electric"),
+        DeviceIdObject(1, b"BMX P34 2020"),
+        DeviceIdObject(2, b"v3.40"),
+    )
+    response = Adu(1, 1, ReadDeviceIdentificationResponse(1, 0x81, 0, 0, objects))
+    clock.emit(s.send(modbus.encode_adu(request)))
+    clock.emit(s.send(modbus.encode_adu(response), from_client=False))
+    clock.emit(s.close())
+
+
+def _modbus_polling(clock: _Clock, s: TcpSession, tid: int) -> None:
+    request = Adu(tid, 1, ReadRequest(3, 100, 10))
+    values = tuple((tid * 7 + i * 13) % 1000 for i in range(10))
+    response = Adu(tid, 1, ReadRegistersResponse(3, values))
+    clock.emit(s.send(modbus.encode_adu(request)))
+    clock.emit(s.send(modbus.encode_adu(response), from_client=False))
+
+
+def _modbus_write(clock: _Clock) -> None:
+    s = _session(EWS, MODBUS_PLC, 502, 50011)
+    clock.emit(s.handshake())
+    adu = modbus.encode_adu(Adu(9, 1, WriteSingle(6, 120, 1500)))
+    clock.emit(s.send(adu))
+    clock.emit(s.send(adu, from_client=False))
+    clock.emit(s.close())
+
+
+def _office_traffic(clock: _Clock) -> None:
+    query = struct.pack("!HHHHHH", 0x1234, 0x0100, 1, 0, 0, 0) + b"\x07example\x03com\x00\x00\x01\x00\x01"
+    packet = ipv4(OFFICE[0], "192.0.2.53", PROTO_UDP, udp(53001, 53, query, OFFICE[0], "192.0.2.53"))
+    clock.emit([ethernet(GATEWAY[1], OFFICE[1], ETH_IPV4, packet)])
+    answer = query[:2] + b"\x81\x80" + query[4:]
+    packet = ipv4("192.0.2.53", OFFICE[0], PROTO_UDP, udp(53, 53001, answer, "192.0.2.53", OFFICE[0]))
+    clock.emit([ethernet(OFFICE[1], GATEWAY[1], ETH_IPV4, packet)])
+    web = TcpSession(OFFICE[0], 51000, "198.51.100.7", 443, OFFICE[1], GATEWAY[1], checksum=True)
+    clock.emit(web.handshake())
+    clock.emit(web.send(b"\x16\x03\x01\x00\x05hello"))
+    clock.emit(web.send(b"\x16\x03\x03\x00\x05howdy", from_client=False))
+    clock.emit(web.close())
+
+
+STEPS: tuple[Callable[[_Clock], None], ...] = (
+    _modbus_identification,
+    _office_traffic,
+    _modbus_write,
+)
+
+
+def write_demo_capture(path: Path, poll_cycles: int = 60) -> int:
+    """Write the demo plant's capture to ``path``; returns the number of frames."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as fh:
+        clock = _Clock(PcapWriter(fh, linktype=1))
+        hmi_modbus = _session(HMI, MODBUS_PLC, 502, 49152)
+        clock.emit(hmi_modbus.handshake())
+        for step in STEPS:
+            step(clock)
+        for cycle in range(poll_cycles):
+            _modbus_polling(clock, hmi_modbus, cycle + 1)
+            clock.wait(1.0)
+        clock.emit(hmi_modbus.close())
+        return clock.frames
