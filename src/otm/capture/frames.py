@@ -82,7 +82,7 @@ def internet_checksum(data: bytes) -> int:
     """RFC 1071 one's-complement sum of 16-bit words."""
     if len(data) % 2:
         data += b"\0"
-    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    total: int = sum(struct.unpack(f"!{len(data) // 2}H", data))
     while total >> 16:
         total = (total & 0xFFFF) + (total >> 16)
     return ~total & 0xFFFF
@@ -228,8 +228,8 @@ def ipv6(
         if htype == IPV6_FRAGMENT:
             chain += struct.pack("!BB", types[i + 1], 0) + body
             continue
-        body += b"\0" * (-(len(body) + 2) % 8)
-        chain += struct.pack("!BB", types[i + 1], (len(body) + 2) // 8 - 1) + body
+        padded = body + b"\0" * (-(len(body) + 2) % 8)
+        chain += struct.pack("!BB", types[i + 1], (len(padded) + 2) // 8 - 1) + padded
     first = types[0]
     word = (6 << 28) | (traffic_class << 20) | flow_label
     head = struct.pack("!IHBB", word, len(chain) + len(payload), first, hop_limit)
@@ -392,7 +392,7 @@ class TcpSession:
             sizes = [step] * count
         else:
             sizes = list(segments)
-        frames = []
+        frames: list[bytes] = []
         pos = 0
         for i, size in enumerate(sizes):
             piece = payload[pos:] if i == len(sizes) - 1 else payload[pos : pos + size]

@@ -165,10 +165,7 @@ def ip_str(raw: bytes) -> str:
     if text is None:
         if len(_ip_cache) >= MAX_CACHED:
             _ip_cache.clear()
-        if len(raw) == 4:
-            text = socket.inet_ntoa(raw)
-        else:
-            text = str(ipaddress.IPv6Address(raw))
+        text = socket.inet_ntoa(raw) if len(raw) == 4 else str(ipaddress.IPv6Address(raw))
         _ip_cache[raw] = text
     return text
 

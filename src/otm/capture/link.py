@@ -154,14 +154,16 @@ def decode_link(linktype: int, data: bytes) -> LinkInfo | LinkError:
         if size < 16:
             return LinkError.TRUNCATED
         _pkttype, _hatype, alen, addr, proto = _SLL.unpack_from(data, 0)
-        src = addr[:6] if alen == 6 else None
-        return _tags(data, proto if proto >= 0x0600 else 0, 16, src, None)
+        return _tags(
+            data, proto if proto >= 0x0600 else 0, 16, addr[:6] if alen == 6 else None, None
+        )
     if linktype == LINKTYPE_LINUX_SLL2:
         if size < 20:
             return LinkError.TRUNCATED
         proto, _ifindex, _hatype, _pkttype, alen, addr = _SLL2.unpack_from(data, 0)
-        src = addr[:6] if alen == 6 else None
-        return _tags(data, proto if proto >= 0x0600 else 0, 20, src, None)
+        return _tags(
+            data, proto if proto >= 0x0600 else 0, 20, addr[:6] if alen == 6 else None, None
+        )
     if linktype in (LINKTYPE_RAW, LINKTYPE_RAW_BSD12, LINKTYPE_RAW_BSD14):
         return _raw(data, 0)
     if linktype == LINKTYPE_IPV4:

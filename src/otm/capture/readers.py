@@ -63,6 +63,8 @@ import os
 import struct
 import zlib
 from collections.abc import Iterator
+from itertools import chain
+from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO, Final
 
@@ -175,6 +177,14 @@ class CaptureReader:
         self.error = f"frame {frame_no} at byte offset {offset}: {what}{cause}"
 
     def __iter__(self) -> Iterator[Frame]:
+        """The frames, in file order (one pass; a second iteration yields nothing).
+
+        Records are parsed a read block at a time into a list and the lists
+        chained, so no Python frame is resumed per packet; hence ``frames``
+        and ``error`` may run ahead of the consumer by one block."""
+        return chain.from_iterable(self._batches())
+
+    def _batches(self) -> Iterator[list[Frame]]:
         raise NotImplementedError
 
     def close(self) -> None:
@@ -200,9 +210,7 @@ class PcapReader(CaptureReader):
 
     format = "pcap"
 
-    def __init__(
-        self, raw: BinaryIO, stream: BinaryIO, size: int, name: str, head: bytes
-    ) -> None:
+    def __init__(self, raw: BinaryIO, stream: BinaryIO, size: int, name: str, head: bytes) -> None:
         super().__init__(raw, stream, size, name)
         buf = self._fill(head, 0, 24)
         if len(buf) < 24:
@@ -227,7 +235,7 @@ class PcapReader(CaptureReader):
         self._buf = buf
         self._pos = 24
 
-    def __iter__(self) -> Iterator[Frame]:
+    def _batches(self) -> Iterator[list[Frame]]:
         unpack = self._record.unpack_from
         hlen = self._record_len
         linktype = self.linktype
@@ -237,42 +245,41 @@ class PcapReader(CaptureReader):
         end = len(buf)
         frame_no = self.frames
         while True:
-            if pos + hlen > end:
-                self.frames = frame_no
-                buf = self._fill(buf, pos, hlen)
-                pos, end = 0, len(buf)
-                if end == 0:
-                    if self._read_failed:
-                        self._stop(frame_no + 1, self._base, "file cannot be read further")
-                    return
-                if end < hlen:
-                    self._stop(frame_no + 1, self._base, f"record header cut short ({end} bytes)")
-                    return
-            sec, frac, incl, _orig = unpack(buf, pos)
-            if incl > MAX_RECORD:
-                self._stop(
-                    frame_no + 1,
-                    self._base + pos,
-                    f"record claims {incl} captured bytes (more than {MAX_RECORD}): corrupt",
-                )
-                return
-            start = pos + hlen
-            stop = start + incl
-            if stop > end:
-                self.frames = frame_no
-                buf = self._fill(buf, pos, hlen + incl)
-                pos, end = 0, len(buf)
-                start, stop = hlen, hlen + incl
-                if stop > end:
+            batch: list[Frame] = []
+            append = batch.append
+            need = hlen
+            # Every complete record in the buffer; each turn advances pos.
+            while pos + hlen <= end:
+                sec, frac, incl, _orig = unpack(buf, pos)
+                if incl > MAX_RECORD:
+                    self.frames = frame_no
                     self._stop(
                         frame_no + 1,
-                        self._base,
-                        f"record cut short ({end - hlen} of {incl} bytes)",
+                        self._base + pos,
+                        f"record claims {incl} captured bytes (more than {MAX_RECORD}): corrupt",
                     )
+                    yield batch
                     return
-            frame_no += 1
-            yield frame_no, sec + frac / div, linktype, buf[start:stop]
-            pos = stop
+                stop = pos + hlen + incl
+                if stop > end:
+                    need = hlen + incl
+                    break
+                frame_no += 1
+                append((frame_no, sec + frac / div, linktype, buf[pos + hlen : stop]))
+                pos = stop
+            self.frames = frame_no
+            if batch:
+                yield batch
+            buf = self._fill(buf, pos, need)
+            pos, end = 0, len(buf)
+            if end == 0:
+                if self._read_failed:
+                    self._stop(frame_no + 1, self._base, "file cannot be read further")
+                return
+            if end < need:
+                what = "record header" if end < hlen else "record"
+                self._stop(frame_no + 1, self._base, f"{what} cut short ({end} of {need} bytes)")
+                return
 
 
 class _Interface:
@@ -300,9 +307,7 @@ class PcapngReader(CaptureReader):
 
     format = "pcapng"
 
-    def __init__(
-        self, raw: BinaryIO, stream: BinaryIO, size: int, name: str, head: bytes
-    ) -> None:
+    def __init__(self, raw: BinaryIO, stream: BinaryIO, size: int, name: str, head: bytes) -> None:
         super().__init__(raw, stream, size, name)
         buf = self._fill(head, 0, 28)
         if len(buf) < 28:
@@ -310,12 +315,13 @@ class PcapngReader(CaptureReader):
         order = self._section_order(buf, 0)
         if order is None:
             raise CaptureError(
-                f"{name}: pcapng section header has no byte-order magic "
-                f"({_describe(buf[8:12])})"
+                f"{name}: pcapng section header has no byte-order magic ({_describe(buf[8:12])})"
             )
         major, minor = struct.unpack_from(order + "HH", buf, 12)
         if major != 1:
-            raise CaptureError(f"{name}: pcapng version {major}.{minor} is not supported (1.x only)")
+            raise CaptureError(
+                f"{name}: pcapng version {major}.{minor} is not supported (1.x only)"
+            )
         self.byte_order = "little" if order == "<" else "big"
         self._buf = buf
         self._pos = 0
@@ -358,7 +364,7 @@ class PcapngReader(CaptureReader):
                 offset = struct.unpack_from(order + "q", value, 0)[0]
         return _Interface(linktype & 0xFFFF, snaplen, divisor, offset)
 
-    def __iter__(self) -> Iterator[Frame]:
+    def _batches(self) -> Iterator[list[Frame]]:
         buf, pos = self._buf, self._pos
         self._buf = b""
         end = len(buf)
@@ -369,28 +375,34 @@ class PcapngReader(CaptureReader):
         trailer = struct.Struct("<I")
         interfaces: list[_Interface] = []
         last_ts = 0.0
+        batch: list[Frame] = []
+        append = batch.append
+        failure: tuple[int, str] | None = None  # (stream offset, what is wrong)
+        # Each turn consumes one whole block (>= 12 bytes) or stops.
         while True:
             if pos + 12 > end:
                 self.frames = frame_no
+                if batch:
+                    yield batch
+                    batch = []
+                    append = batch.append
                 buf = self._fill(buf, pos, 12)
                 pos, end = 0, len(buf)
                 if end == 0:
                     if self._read_failed:
-                        self._stop(frame_no + 1, self._base, "file cannot be read further")
-                    return
+                        failure = (self._base, "file cannot be read further")
+                    break
                 if end < 12:
-                    self._stop(frame_no + 1, self._base, f"block header cut short ({end} bytes)")
-                    return
+                    failure = (self._base, f"block header cut short ({end} bytes)")
+                    break
             btype, blen = head.unpack_from(buf, pos)
             if btype == PCAPNG_SHB:
                 # A new section may switch byte order: its BOM says how to read
                 # the length.
                 new_order = self._section_order(buf, pos)
                 if new_order is None:
-                    self._stop(
-                        frame_no + 1, self._base + pos, "section header without byte-order magic"
-                    )
-                    return
+                    failure = (self._base + pos, "section header without byte-order magic")
+                    break
                 if new_order != order:
                     order = new_order
                     head = struct.Struct(order + "II")
@@ -398,94 +410,94 @@ class PcapngReader(CaptureReader):
                     trailer = struct.Struct(order + "I")
                     btype, blen = head.unpack_from(buf, pos)
             if blen < 12 or blen & 3 or blen > MAX_BLOCK:
-                self._stop(
-                    frame_no + 1, self._base + pos, f"block type {btype:#x} has bad length {blen}"
-                )
-                return
+                failure = (self._base + pos, f"block type {btype:#x} has bad length {blen}")
+                break
             if pos + blen > end:
                 self.frames = frame_no
+                if batch:
+                    yield batch
+                    batch = []
+                    append = batch.append
                 buf = self._fill(buf, pos, blen)
                 pos, end = 0, len(buf)
                 if blen > end:
-                    self._stop(
-                        frame_no + 1, self._base, f"block cut short ({end} of {blen} bytes)"
-                    )
-                    return
+                    failure = (self._base, f"block cut short ({end} of {blen} bytes)")
+                    break
             if trailer.unpack_from(buf, pos + blen - 4)[0] != blen:
-                self._stop(
-                    frame_no + 1,
+                failure = (
                     self._base + pos,
                     f"block type {btype:#x}: trailing length differs from leading {blen}",
                 )
-                return
-            if btype == PCAPNG_SHB:
-                if blen < 28:
-                    self._stop(frame_no + 1, self._base + pos, "section header too short")
-                    return
-                major, minor = struct.unpack_from(order + "HH", buf, pos + 12)
-                if major != 1:
-                    self._stop(
-                        frame_no + 1,
-                        self._base + pos,
-                        f"section of pcapng version {major}.{minor} is not supported",
-                    )
-                    return
-                interfaces = []
-            elif btype == BLOCK_EPB:
+                break
+            if btype == BLOCK_EPB:
                 if blen < 32:
-                    self._stop(frame_no + 1, self._base + pos, "packet block too short")
-                    return
+                    failure = (self._base + pos, "packet block too short")
+                    break
                 _t, _l, if_id, hi, lo, caplen, _orig = epb.unpack_from(buf, pos)
                 if caplen > blen - 32 or caplen > MAX_RECORD:
-                    self._stop(
-                        frame_no + 1,
+                    failure = (
                         self._base + pos,
                         f"packet claims {caplen} captured bytes in a {blen}-byte block",
                     )
-                    return
+                    break
                 if if_id >= len(interfaces):
-                    self._stop(
-                        frame_no + 1, self._base + pos, f"packet on undeclared interface {if_id}"
-                    )
-                    return
+                    failure = (self._base + pos, f"packet on undeclared interface {if_id}")
+                    break
                 iface = interfaces[if_id]
                 last_ts = ((hi << 32) | lo) / iface.divisor + iface.offset
                 frame_no += 1
-                yield frame_no, last_ts, iface.linktype, buf[pos + 28 : pos + 28 + caplen]
+                append((frame_no, last_ts, iface.linktype, buf[pos + 28 : pos + 28 + caplen]))
+            elif btype == PCAPNG_SHB:
+                if blen < 28:
+                    failure = (self._base + pos, "section header too short")
+                    break
+                major, minor = struct.unpack_from(order + "HH", buf, pos + 12)
+                if major != 1:
+                    failure = (
+                        self._base + pos,
+                        f"section of pcapng version {major}.{minor} is not supported",
+                    )
+                    break
+                interfaces = []
             elif btype == BLOCK_SPB:
-                if not interfaces:
-                    self._stop(frame_no + 1, self._base + pos, "simple packet before any interface")
-                    return
+                if not interfaces or blen < 16:
+                    failure = (self._base + pos, "simple packet block without interface 0")
+                    break
                 orig = trailer.unpack_from(buf, pos + 8)[0]
                 iface = interfaces[0]
                 caplen = min(orig, blen - 16, MAX_RECORD)
                 if iface.snaplen:
                     caplen = min(caplen, iface.snaplen)
                 frame_no += 1
-                yield frame_no, last_ts, iface.linktype, buf[pos + 12 : pos + 12 + caplen]
+                append((frame_no, last_ts, iface.linktype, buf[pos + 12 : pos + 12 + caplen]))
             elif btype == BLOCK_IDB:
                 found = self._interface(buf[pos + 8 : pos + blen - 4], order)
                 if isinstance(found, str):
-                    self._stop(frame_no + 1, self._base + pos, found)
-                    return
+                    failure = (self._base + pos, found)
+                    break
                 interfaces.append(found)
                 if self.linktype is None:
                     self.linktype = found.linktype
             elif btype == BLOCK_OPB:
                 if blen < 32:
-                    self._stop(frame_no + 1, self._base + pos, "packet block too short")
-                    return
+                    failure = (self._base + pos, "packet block too short")
+                    break
                 if_id, _drops, hi, lo, caplen, _orig = struct.unpack_from(
                     order + "HHIIII", buf, pos + 8
                 )
                 if caplen > blen - 32 or caplen > MAX_RECORD or if_id >= len(interfaces):
-                    self._stop(frame_no + 1, self._base + pos, "corrupt obsolete packet block")
-                    return
+                    failure = (self._base + pos, "corrupt obsolete packet block")
+                    break
                 iface = interfaces[if_id]
                 last_ts = ((hi << 32) | lo) / iface.divisor + iface.offset
                 frame_no += 1
-                yield frame_no, last_ts, iface.linktype, buf[pos + 28 : pos + 28 + caplen]
+                append((frame_no, last_ts, iface.linktype, buf[pos + 28 : pos + 28 + caplen]))
             pos += blen
+        self.frames = frame_no
+        if failure is not None:
+            self._stop(frame_no + 1, *failure)
+        if batch:
+            yield batch
 
 
 def open_capture(source: str | os.PathLike[str] | BinaryIO) -> CaptureReader:
@@ -497,7 +509,7 @@ def open_capture(source: str | os.PathLike[str] | BinaryIO) -> CaptureReader:
     """
     if isinstance(source, (str, os.PathLike)):
         name = os.fspath(source)
-        raw: BinaryIO = open(name, "rb")  # noqa: SIM115  (the reader owns and closes it)
+        raw: BinaryIO = Path(name).open("rb")  # noqa: SIM115  (the reader owns and closes it)
     else:
         raw = source
         name = str(getattr(source, "name", "<stream>"))

@@ -52,7 +52,9 @@ class PcapWriter:
         """Append one packet captured at ``ts`` (seconds since the epoch)."""
         sec, frac = divmod(round(ts * self._units), self._units)
         length = len(data)
-        self._fh.write(self._record.pack(sec, frac, length, length if orig_len is None else orig_len))
+        self._fh.write(
+            self._record.pack(sec, frac, length, length if orig_len is None else orig_len)
+        )
         self._fh.write(data)
         self.frames += 1
 

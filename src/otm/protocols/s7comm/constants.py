@@ -423,9 +423,7 @@ class UserdataType(IntEnum):
     NC_RESPONSE = 0xB
 
 
-USERDATA_TYPE_NAMES: Mapping[int, str] = MappingProxyType(
-    {c: c.name.lower() for c in UserdataType}
-)
+USERDATA_TYPE_NAMES: Mapping[int, str] = MappingProxyType({c: c.name.lower() for c in UserdataType})
 
 
 class FunctionGroup(IntEnum):
