@@ -49,25 +49,35 @@ SOURCES = (
 def build_capture(path: Path, packets: int) -> int:
     """Write a pcap of at least ``packets`` frames; returns the count written."""
     frames: list[tuple[float, bytes]] = []
+    offset = 0.0
     for name in SOURCES:
         with open_capture(SHARED / name) as reader:
-            for _, ts, linktype, data in reader:
-                if linktype == 1:
-                    frames.append((ts, data))
+            source = [(ts, data) for _, ts, linktype, data in reader if linktype == 1]
+        if not source:
+            continue
+        # Each source keeps its own packet spacing (gaps capped at 10 s: some
+        # public captures jump by years) and follows the previous one.
+        previous = source[0][0]
+        for ts, data in source:
+            offset += min(10.0, max(0.0, ts - previous))
+            previous = ts
+            frames.append((offset, data))
+        offset += 1.0
     if not frames:
         raise SystemExit("no Ethernet frames in the shared captures")
-    t0 = min(ts for ts, _ in frames)
-    span = max(ts for ts, _ in frames) - t0 + 1.0
+    span = offset
     written = 0
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("wb") as fh:
+    partial = path.with_suffix(".partial")
+    with partial.open("wb") as fh:
         writer = PcapWriter(fh, linktype=1)
         copy = 0
         while written < packets:
             for ts, data in frames:
-                writer.write(ts - t0 + copy * span + 1_600_000_000.0, rewrite(data, copy))
+                writer.write(ts + copy * span + 1_600_000_000.0, rewrite(data, copy))
                 written += 1
             copy += 1
+    partial.replace(path)  # a crashed build never leaves a short file behind
     return written
 
 

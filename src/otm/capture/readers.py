@@ -63,7 +63,6 @@ import os
 import struct
 import zlib
 from collections.abc import Iterator
-from itertools import chain
 from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO, Final
@@ -177,14 +176,7 @@ class CaptureReader:
         self.error = f"frame {frame_no} at byte offset {offset}: {what}{cause}"
 
     def __iter__(self) -> Iterator[Frame]:
-        """The frames, in file order (one pass; a second iteration yields nothing).
-
-        Records are parsed a read block at a time into a list and the lists
-        chained, so no Python frame is resumed per packet; hence ``frames``
-        and ``error`` may run ahead of the consumer by one block."""
-        return chain.from_iterable(self._batches())
-
-    def _batches(self) -> Iterator[list[Frame]]:
+        """The frames, in file order (one pass; a second iteration yields nothing)."""
         raise NotImplementedError
 
     def close(self) -> None:
@@ -235,7 +227,7 @@ class PcapReader(CaptureReader):
         self._buf = buf
         self._pos = 24
 
-    def _batches(self) -> Iterator[list[Frame]]:
+    def __iter__(self) -> Iterator[Frame]:
         unpack = self._record.unpack_from
         hlen = self._record_len
         linktype = self.linktype
@@ -245,8 +237,6 @@ class PcapReader(CaptureReader):
         end = len(buf)
         frame_no = self.frames
         while True:
-            batch: list[Frame] = []
-            append = batch.append
             need = hlen
             # Every complete record in the buffer; each turn advances pos.
             while pos + hlen <= end:
@@ -258,18 +248,15 @@ class PcapReader(CaptureReader):
                         self._base + pos,
                         f"record claims {incl} captured bytes (more than {MAX_RECORD}): corrupt",
                     )
-                    yield batch
                     return
                 stop = pos + hlen + incl
                 if stop > end:
                     need = hlen + incl
                     break
                 frame_no += 1
-                append((frame_no, sec + frac / div, linktype, buf[pos + hlen : stop]))
+                yield frame_no, sec + frac / div, linktype, buf[pos + hlen : stop]
                 pos = stop
             self.frames = frame_no
-            if batch:
-                yield batch
             buf = self._fill(buf, pos, need)
             pos, end = 0, len(buf)
             if end == 0:
@@ -364,7 +351,7 @@ class PcapngReader(CaptureReader):
                 offset = struct.unpack_from(order + "q", value, 0)[0]
         return _Interface(linktype & 0xFFFF, snaplen, divisor, offset)
 
-    def _batches(self) -> Iterator[list[Frame]]:
+    def __iter__(self) -> Iterator[Frame]:
         buf, pos = self._buf, self._pos
         self._buf = b""
         end = len(buf)
@@ -375,17 +362,11 @@ class PcapngReader(CaptureReader):
         trailer = struct.Struct("<I")
         interfaces: list[_Interface] = []
         last_ts = 0.0
-        batch: list[Frame] = []
-        append = batch.append
         failure: tuple[int, str] | None = None  # (stream offset, what is wrong)
         # Each turn consumes one whole block (>= 12 bytes) or stops.
         while True:
             if pos + 12 > end:
                 self.frames = frame_no
-                if batch:
-                    yield batch
-                    batch = []
-                    append = batch.append
                 buf = self._fill(buf, pos, 12)
                 pos, end = 0, len(buf)
                 if end == 0:
@@ -414,10 +395,6 @@ class PcapngReader(CaptureReader):
                 break
             if pos + blen > end:
                 self.frames = frame_no
-                if batch:
-                    yield batch
-                    batch = []
-                    append = batch.append
                 buf = self._fill(buf, pos, blen)
                 pos, end = 0, len(buf)
                 if blen > end:
@@ -446,7 +423,7 @@ class PcapngReader(CaptureReader):
                 iface = interfaces[if_id]
                 last_ts = ((hi << 32) | lo) / iface.divisor + iface.offset
                 frame_no += 1
-                append((frame_no, last_ts, iface.linktype, buf[pos + 28 : pos + 28 + caplen]))
+                yield frame_no, last_ts, iface.linktype, buf[pos + 28 : pos + 28 + caplen]
             elif btype == PCAPNG_SHB:
                 if blen < 28:
                     failure = (self._base + pos, "section header too short")
@@ -469,7 +446,7 @@ class PcapngReader(CaptureReader):
                 if iface.snaplen:
                     caplen = min(caplen, iface.snaplen)
                 frame_no += 1
-                append((frame_no, last_ts, iface.linktype, buf[pos + 12 : pos + 12 + caplen]))
+                yield frame_no, last_ts, iface.linktype, buf[pos + 12 : pos + 12 + caplen]
             elif btype == BLOCK_IDB:
                 found = self._interface(buf[pos + 8 : pos + blen - 4], order)
                 if isinstance(found, str):
@@ -491,13 +468,11 @@ class PcapngReader(CaptureReader):
                 iface = interfaces[if_id]
                 last_ts = ((hi << 32) | lo) / iface.divisor + iface.offset
                 frame_no += 1
-                append((frame_no, last_ts, iface.linktype, buf[pos + 28 : pos + 28 + caplen]))
+                yield frame_no, last_ts, iface.linktype, buf[pos + 28 : pos + 28 + caplen]
             pos += blen
         self.frames = frame_no
         if failure is not None:
             self._stop(frame_no + 1, *failure)
-        if batch:
-            yield batch
 
 
 def open_capture(source: str | os.PathLike[str] | BinaryIO) -> CaptureReader:
