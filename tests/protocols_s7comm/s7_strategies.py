@@ -84,7 +84,7 @@ cotp_data = st.builds(CotpData, st.booleans(), st.integers(0, 0x7F), st.binary(m
 def cotp_other(draw: st.DrawFn) -> CotpOther:
     code = draw(st.sampled_from((0x10, 0x20, 0x50, 0x60, 0x70, 0x00, 0x30, 0x40, 0x90, 0xF0)))
     code |= draw(st.integers(0, 15))
-    header = draw(st.binary(max_size=12))
+    header = draw(st.binary(min_size=1, max_size=12))
     if code == 0xF0 and len(header) == 1:
         header += b"\x00"  # a one-byte header with code 0xF0 is a class 0 DT
     return CotpOther(code, header, draw(st.binary(max_size=32)))

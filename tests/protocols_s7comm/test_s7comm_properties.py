@@ -116,18 +116,28 @@ def test_fuzz_decode_cotp(raw: bytes) -> None:
     _stable(decode_cotp(raw), encode_cotp, decode_cotp)
 
 
+FUNCTIONS = (0x00, 0x04, 0x05, 0x1A, 0x1B, 0x1C, 0x1D, 0x1E, 0x1F, 0x28, 0x29, 0xF0, 0x77)
+
+
 @st.composite
 def s7_like(draw: st.DrawFn) -> bytes:
-    """Bytes that pass the S7 header checks often: a plausible header, random lengths/body."""
-    body = draw(st.binary(max_size=60))
-    rosctr = draw(st.sampled_from((1, 2, 3, 7, 4)))
+    """Bytes that pass the S7 header checks often: known functions, userdata heads,
+    lengths that usually add up, random contents."""
+    rosctr = draw(st.sampled_from((1, 2, 3, 7, 7, 4)))
+    if rosctr == 7:
+        rest = draw(st.binary(min_size=3, max_size=14))
+        param = b"\x00\x01\x12" + bytes((len(rest) + draw(st.sampled_from((0, 0, 0, 1))),)) + rest
+    else:
+        param = bytes((draw(st.sampled_from(FUNCTIONS)),)) + draw(st.binary(max_size=30))
+    data = draw(st.binary(max_size=30))
     head = bytes((0x32, rosctr, 0, 0, 0, 1))
-    if draw(st.booleans()):
-        split = draw(st.integers(0, len(body)))
-        extra = 2 if rosctr in (2, 3) else 0
-        lengths = split.to_bytes(2, "big") + (len(body) - split - extra).to_bytes(2, "big", signed=True)
-        return head + lengths + body
-    return head + draw(st.binary(min_size=4, max_size=4)) + body
+    head += len(param).to_bytes(2, "big") + len(data).to_bytes(2, "big")
+    if rosctr in (2, 3):
+        head += draw(st.binary(min_size=2, max_size=2))
+    raw = head + param + data
+    if draw(st.integers(0, 4)) == 0:
+        raw = raw[: draw(st.integers(0, len(raw)))]
+    return raw
 
 
 @FUZZ

@@ -355,7 +355,8 @@ class PacketWalker:
         self._slow_flow_octets = 0
         self._ended_packets = 0
         self._ended_octets = 0
-        self._now = float("-inf")
+        self._now = float("-inf")  # packet time as of the last sweep
+        self._last_ts = float("-inf")  # time stamp of the last frame walked
         self._next_sweep = float("-inf")
         self._frag_cleared = 0
         self._s = WalkStats()
@@ -494,11 +495,14 @@ class PacketWalker:
                                     )
                                 continue
             slow(frame_no, ts, linktype, data, dlen)
+        if count:
+            self._last_ts = ts
         return ts if count == SWEEP_FRAMES else None
 
     def finish(self, ts: float | None = None) -> None:
-        """End of capture: flush every flow (gaps, on_close, traffic) at ``ts``."""
-        now = self._now if ts is None else max(self._now, ts)
+        """End of capture: flush every flow (gaps, on_close, traffic) at ``ts``
+        (default: the last frame's time stamp)."""
+        now = max(self._now, self._last_ts) if ts is None else ts
         if now == float("-inf"):
             now = 0.0
         for half in list(self._tcp.values()):
@@ -578,7 +582,7 @@ class PacketWalker:
         else:
             self._s.non_ip += 1
             if ethertype == ETHERTYPE_ARP:
-                self._arp(data, off, src_mac, vlan, frame_no, ts)
+                self._arp(data, off, vlan, frame_no, ts)
             handlers = self._ethertypes.get(ethertype)
             if handlers:
                 src = mac_str(src_mac) if src_mac else ""
@@ -619,15 +623,9 @@ class PacketWalker:
         else:
             self._host(src_mac, ip.src, vlan, frame_no, ts)
 
-    def _arp(
-        self,
-        data: bytes,
-        off: int,
-        src_mac: bytes | None,
-        vlan: int | None,
-        frame_no: int,
-        ts: float,
-    ) -> None:
+    def _arp(self, data: bytes, off: int, vlan: int | None, frame_no: int, ts: float) -> None:
+        """ARP (RFC 826) for Ethernet/IPv4: htype 2 | ptype 2 | hlen 1 | plen 1 |
+        op 2 | sender MAC 6 | sender IP 4 | target MAC 6 | target IP 4."""
         self._s.arp += 1
         if off + 28 > len(data):
             self._bad("arp_truncated")
@@ -924,7 +922,8 @@ class PacketWalker:
                 half.isn = seq
                 half.nxt = (seq + 1) & _SEQ
                 half.sync = True
-                if flags & _ACK and peer.nxt < 0:
+                if flags & _ACK and peer.nxt < 0:  # SYN missed: the SYN/ACK tells
+                    peer.isn = (ack - 1) & _SEQ
                     peer.nxt = ack
                     peer.sync = True
                     self._refresh(peer)

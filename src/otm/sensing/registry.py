@@ -8,6 +8,7 @@ from otm.capture.interfaces import FlowKey
 from otm.capture.walker import PacketWalker
 from otm.sensing.aggregate import Tally
 from otm.sensing.modbus import ModbusSensor
+from otm.sensing.s7comm import S7Sensor
 
 
 class Sensor(Protocol):
@@ -20,4 +21,5 @@ class Sensor(Protocol):
 
 SENSORS: tuple[Sensor, ...] = (
     ModbusSensor(),
+    S7Sensor(),
 )

@@ -139,8 +139,10 @@ def decode_tpkt(frame: bytes) -> Tpkt | Anomaly:
 
 
 def encode_tpkt(tpkt: Tpkt) -> bytes:
-    """A ``Tpkt`` -> bytes (the length is computed)."""
+    """A ``Tpkt`` -> bytes (the length is computed; a TPDU under 3 bytes is refused)."""
     tpdu = encode_cotp(tpkt.cotp)
+    if len(tpdu) + 4 < MIN_TPKT_LENGTH:
+        raise ValueError(f"TPKT of {len(tpdu) + 4} bytes ({MIN_TPKT_LENGTH} at least)")
     try:
         return _TPKT.pack(TPKT_VERSION, tpkt.reserved, 4 + len(tpdu)) + tpdu
     except struct.error as error:

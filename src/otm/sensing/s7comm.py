@@ -1,0 +1,316 @@
+"""S7comm and S7comm-plus traffic (TPKT/COTP on TCP 102) -> observations.
+
+Per connection the protocol is decided by the first COTP data payload:
+0x32 is S7comm, 0x72 S7comm-plus (counted by opcode/function, identity
+strings taken best-effort from server responses).  The COTP connection
+request names the addressed CPU's rack and slot in its called TSAP.
+
+S7comm requests count as operations keyed by the cheap ``peek`` tuple
+(ROSCTR, function or userdata group, subfunction); the few whose name
+depends on their body — PI services (start, restart, delete block ...),
+block transfers, read SZL (identification when 0x0011/0x001C) — are decoded
+and counted under their decoded name.  A PDU is fully validated when its
+shape (direction, peek tuple, length) is new on the flow.  Read SZL
+responses (reassembled across userdata fragments) teach identity:
+
+- SZL 0x0011: ``order_number`` (module record), ``hardware_order_number``,
+  ``module_type_id``, ``hardware``, ``firmware`` (e.g. ``V3.2.7``),
+  ``bootloader``;
+- SZL 0x001C: ``name`` (automation system name), ``module_name``,
+  ``plant_designation``, ``copyright``, ``serial``, ``model`` (module type
+  name), ``memory_card_serial``, ``location``;
+- ``vendor`` = Siemens when the order number is a Siemens MLFB (6ES7, 6AG1,
+  6ES5 ...) or the copyright says Siemens.
+"""
+
+from __future__ import annotations
+
+from otm.capture.interfaces import FlowKey
+from otm.capture.walker import PacketWalker
+from otm.observations.records import Transport
+from otm.protocols.common import Anomaly
+from otm.protocols.s7comm import codec, szl
+from otm.protocols.s7comm.constants import (
+    operation_category,
+    operation_name,
+    s7plus_function_category,
+    s7plus_function_name,
+)
+from otm.protocols.s7comm.framing import frame_length
+from otm.protocols.s7comm.messages import CotpConnect, S7Pdu
+from otm.protocols.s7comm.plus import s7plus_identity_strings
+from otm.protocols.s7comm.reassembly import UserdataReassembler, UserdataUnit
+from otm.sensing.aggregate import Tally
+
+PORT = 102
+S7COMM = "s7comm"
+S7PLUS = "s7comm-plus"
+
+MAX_SHAPES = 512
+"""Distinct message shapes validated per flow; a polling HMI uses a few dozen."""
+
+SIEMENS_ORDER_PREFIXES = ("6ES7", "6ES5", "6AG1", "6AV", "6GK", "6ED1", "6EP")
+"""Order-number (MLFB) prefixes of Siemens automation products."""
+
+_NAMED_BY_BODY_JOB = frozenset({0x1A, 0x1B, 0x1C, 0x1D, 0x1E, 0x1F, 0x28, 0x29})
+"""S7comm job functions whose operation name needs the decoded body."""
+
+_DT = 0xF0
+_CR = 0xE0
+
+
+class S7Sensor:
+    """Registers the S7comm stream handler on port 102."""
+
+    def register(
+        self, walker: PacketWalker, tally: Tally, protocol_of: dict[FlowKey, str]
+    ) -> None:
+        """Attach to the walker."""
+
+        def factory(key: FlowKey, ts: float, frame: int) -> S7Stream:
+            return S7Stream(key, tally, protocol_of)
+
+        walker.register_tcp(PORT, S7COMM, frame_length, factory)
+
+
+class S7Stream:
+    """One ISO-on-TCP connection carrying S7comm or S7comm-plus."""
+
+    __slots__ = (
+        "key",
+        "named",
+        "ops",
+        "protocol",
+        "protocol_of",
+        "rack_slot",
+        "reassembler",
+        "shapes",
+        "tally",
+    )
+
+    def __init__(self, key: FlowKey, tally: Tally, protocol_of: dict[FlowKey, str]) -> None:
+        self.key = key
+        self.tally = tally
+        self.protocol_of = protocol_of
+        self.ops: dict[tuple[int, int, int, int], list[float]] = {}
+        self.named: dict[tuple[str, str, str], list[float]] = {}
+        self.shapes: set[tuple[object, ...]] = set()
+        self.protocol = ""
+        self.rack_slot: tuple[int, int] | None = None
+        self.reassembler = UserdataReassembler()
+
+    # -- per PDU ----------------------------------------------------------------
+
+    def on_pdu(self, pdu: bytes, from_client: bool, frame: int, ts: float) -> None:
+        """One whole TPKT."""
+        peeked = codec.peek(pdu)
+        if peeked is None:
+            self._anomaly("bad_tpkt", from_client, frame, ts, f"{len(pdu)} bytes")
+            return
+        kind, proto = peeked[0], peeked[1]
+        if kind != _DT:
+            if kind == _CR and from_client:
+                self._connect(pdu)
+            return
+        if proto == 0x32:
+            self._s7(pdu, peeked, from_client, frame, ts)
+        elif proto == 0x72:
+            self._s7plus(pdu, peeked, from_client, frame, ts)
+        elif proto >= 0:
+            self._anomaly("unknown_payload", from_client, frame, ts, f"first byte 0x{proto:02x}")
+
+    def _connect(self, pdu: bytes) -> None:
+        tpkt = codec.decode_tpkt(pdu)
+        if isinstance(tpkt, Anomaly) or not isinstance(tpkt.cotp, CotpConnect):
+            return
+        tsap = tpkt.cotp.dst_s7_tsap
+        if tsap is not None:
+            self.rack_slot = (tsap.rack, tsap.slot)
+
+    def _set_protocol(self, name: str) -> None:
+        if self.protocol != name:
+            self.protocol = name
+            self.protocol_of[self.key] = name
+
+    def _count(self, table: dict, key: object, frame: int, ts: float) -> None:  # type: ignore[type-arg]
+        entry = table.get(key)
+        if entry is None:
+            table[key] = [1, ts, ts, frame]
+        else:
+            entry[0] += 1
+            entry[2] = ts
+
+    def _s7(
+        self,
+        pdu: bytes,
+        peeked: tuple[int, int, int, int, int],
+        from_client: bool,
+        frame: int,
+        ts: float,
+    ) -> None:
+        _, _, rosctr, function, sub = peeked
+        shape = (from_client, rosctr, function, sub, len(pdu))
+        decoded: S7Pdu | None = None
+        if shape not in self.shapes:
+            result = codec.decode_payload(_payload(pdu))
+            if isinstance(result, Anomaly):
+                self._anomaly(result.kind.value, from_client, frame, ts, result.detail)
+                return
+            if isinstance(result, S7Pdu):
+                decoded = result
+            if len(self.shapes) < MAX_SHAPES:
+                self.shapes.add(shape)
+        self._set_protocol(S7COMM)
+        if from_client:
+            if (rosctr == 1 and function in _NAMED_BY_BODY_JOB) or (
+                rosctr == 7 and function == 4 and sub == 1
+            ):
+                if decoded is None:
+                    result = codec.decode_payload(_payload(pdu))
+                    if not isinstance(result, S7Pdu):
+                        return
+                    decoded = result
+                name, category = codec.pdu_operation(decoded)
+                self._count(self.named, (name, category, S7COMM), frame, ts)
+            elif rosctr in (1, 7):
+                self._count(self.ops, (rosctr, function, sub, 0), frame, ts)
+            return
+        if rosctr == 7 and function == 4 and sub == 1:
+            self._szl_response(pdu, decoded, frame, ts)
+
+    def _szl_response(self, pdu: bytes, decoded: S7Pdu | None, frame: int, ts: float) -> None:
+        if decoded is None:
+            result = codec.decode_payload(_payload(pdu))
+            if not isinstance(result, S7Pdu):
+                return
+            decoded = result
+        unit = self.reassembler.push(decoded)
+        if isinstance(unit, Anomaly):
+            self._anomaly(unit.kind.value, False, frame, ts, unit.detail)
+            return
+        if unit is not None:
+            self._identity_from_szl(unit, frame, ts)
+
+    def _identity_from_szl(self, unit: UserdataUnit, frame: int, ts: float) -> None:
+        response = szl.decode_szl_response(unit.payload, partial=True)
+        if isinstance(response, Anomaly):
+            return
+        fields: dict[str, str | int] = {}
+        if response.szl_id & 0xFF == 0x11:
+            module = szl.decode_szl_0011(response)
+            if isinstance(module, Anomaly):
+                return
+            order = module.order_number
+            fields = {
+                "order_number": order or "",
+                "product_code": order or "",
+                "hardware": module.hardware_version or "",
+                "firmware": module.firmware_version or "",
+                "bootloader": module.bootloader_version or "",
+            }
+            hw = module.record(6)
+            if hw is not None and hw.order_number:
+                fields["hardware_order_number"] = hw.order_number
+            if module.module_type_id is not None:
+                fields["module_type_id"] = module.module_type_id
+            if order and order.replace(" ", "").startswith(SIEMENS_ORDER_PREFIXES):
+                fields["vendor"] = "Siemens"
+            message = "s7comm read_szl 0x0011 response (module identification)"
+        elif response.szl_id & 0xFF == 0x1C:
+            comp = szl.decode_szl_001c(response)
+            if isinstance(comp, Anomaly):
+                return
+            fields = {
+                "name": comp.plc_name or "",
+                "module_name": comp.module_name or "",
+                "plant_designation": comp.plant_designation or "",
+                "copyright": comp.copyright or "",
+                "serial": comp.serial_number or "",
+                "model": comp.module_type_name or "",
+                "memory_card_serial": comp.memory_card_serial or "",
+                "location": comp.location_designation or "",
+            }
+            if "siemens" in (comp.copyright or "").lower():
+                fields["vendor"] = "Siemens"
+            message = "s7comm read_szl 0x001c response (component identification)"
+        else:
+            return
+        if self.rack_slot is not None:
+            fields["rack"], fields["slot"] = self.rack_slot
+        k = self.key
+        self.tally.identity(k.server_ip, k.server_mac, S7COMM, fields, ts, frame, message)
+
+    def _s7plus(
+        self,
+        pdu: bytes,
+        peeked: tuple[int, int, int, int, int],
+        from_client: bool,
+        frame: int,
+        ts: float,
+    ) -> None:
+        self._set_protocol(S7PLUS)
+        _, _, version, opcode, function = peeked
+        shape = (from_client, version, opcode, function, len(pdu))
+        new_shape = shape not in self.shapes
+        if new_shape:
+            result = codec.decode_payload(_payload(pdu))
+            if isinstance(result, Anomaly):
+                self._anomaly(result.kind.value, from_client, frame, ts, result.detail)
+                return
+            if len(self.shapes) < MAX_SHAPES:
+                self.shapes.add(shape)
+        if from_client:
+            if opcode == 0x31:
+                self._count(self.ops, (-1, function, version, opcode), frame, ts)
+            return
+        if new_shape:
+            strings = s7plus_identity_strings(_payload(pdu))
+            if strings:
+                fields: dict[str, str | int] = {"s7plus_strings": " | ".join(strings[:8])}
+                k = self.key
+                self.tally.identity(
+                    k.server_ip, k.server_mac, S7PLUS, fields, ts, frame,
+                    "s7comm-plus response strings (best effort)",
+                )
+
+    # -- stream events ------------------------------------------------------------
+
+    def _anomaly(self, kind: str, from_client: bool, frame: int, ts: float, detail: str) -> None:
+        ip = self.key.client_ip if from_client else self.key.server_ip
+        self.tally.anomaly(self.protocol or S7COMM, kind, ip, ts, frame, detail)
+
+    def on_gap(self, from_client: bool, frame: int, ts: float, missing: int) -> None:
+        """Lost bytes: nothing to learn."""
+
+    def on_invalid(self, data: bytes, from_client: bool, frame: int, ts: float) -> None:
+        """Bytes on port 102 that are no TPKT."""
+        self._anomaly("not_tpkt", from_client, frame, ts, f"{len(data)} bytes dropped")
+
+    def on_close(self, ts: float) -> None:
+        """Name and hand over the operation counts."""
+        k = self.key
+        for (rosctr, function, sub, _), (count, first, last, frame) in self.ops.items():
+            if rosctr == -1:
+                name = s7plus_function_name(function)
+                category = s7plus_function_category(function)
+                protocol = S7PLUS
+            else:
+                name = operation_name(rosctr, function, sub if sub >= 0 else None)
+                category = operation_category(rosctr, function, sub if sub >= 0 else None)
+                protocol = S7COMM
+            self.tally.operation(
+                k.client_ip, k.server_ip, protocol, Transport.TCP, k.server_port, name,
+                category, int(count), first, last, int(frame),
+            )
+        for (name, category, protocol), (count, first, last, frame) in self.named.items():
+            self.tally.operation(
+                k.client_ip, k.server_ip, protocol, Transport.TCP, k.server_port, name,
+                category, int(count), first, last, int(frame),
+            )
+        self.ops.clear()
+        self.named.clear()
+
+
+def _payload(tpkt: bytes) -> bytes:
+    """The COTP DT payload of a TPKT frame (TPKT 4 bytes, COTP LI + header)."""
+    return tpkt[5 + tpkt[4] :]
