@@ -16,10 +16,9 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from conftest import PCAPS
 from otm.protocols.common import INVALID, NEED_DATA
 from otm.protocols.s7comm import frame_length
-
-from conftest import PCAPS
 
 S7_CAPTURES = (
     "tia_s300_goOnline.pcapng",
@@ -48,7 +47,14 @@ class Pdu:
 
 
 def _tshark_segments(path: Path) -> list[list[str]]:
-    fields = ["frame.number", "tcp.stream", "tcp.srcport", "tcp.dstport", "tcp.seq_raw", "tcp.payload"]
+    fields = [
+        "frame.number",
+        "tcp.stream",
+        "tcp.srcport",
+        "tcp.dstport",
+        "tcp.seq_raw",
+        "tcp.payload",
+    ]
     cmd = ["tshark", "-n", "-r", str(path), "-Y", "tcp.port == 102 && tcp.len > 0", "-T", "fields"]
     for f in fields:
         cmd += ["-e", f]

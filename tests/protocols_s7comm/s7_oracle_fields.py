@@ -11,6 +11,9 @@ import subprocess
 from collections import defaultdict
 from functools import cache
 
+from s7_captures import capture_pdus
+
+from conftest import PCAPS
 from otm.protocols.common import Anomaly
 from otm.protocols.s7comm import (
     BlockControlJob,
@@ -32,9 +35,6 @@ from otm.protocols.s7comm import (
     decode_tpkt,
 )
 from otm.protocols.s7comm.messages import Userdata
-
-from conftest import PCAPS
-from s7_captures import capture_pdus
 
 HEX_FIELDS = {
     "s7comm.param.func": 2,
@@ -149,11 +149,20 @@ def otm_fields(capture: str) -> tuple[Frames, tuple[tuple[int, Anomaly], ...]]:
         elif isinstance(body, PlcStop):
             put("s7comm.param.pistart.servicename", body.service)
         elif isinstance(body, Userdata):
-            _userdata(s7, body, put, reassemblers.setdefault((pdu.stream, pdu.from_port), UserdataReassembler()), anomalies, pdu.frame)
+            _userdata(
+                s7,
+                body,
+                put,
+                reassemblers.setdefault((pdu.stream, pdu.from_port), UserdataReassembler()),
+                anomalies,
+                pdu.frame,
+            )
     return frames, tuple(anomalies)
 
 
-def _userdata(s7: S7Pdu, body: Userdata, put, reassembler: UserdataReassembler, anomalies: list, frame: int) -> None:  # type: ignore[no-untyped-def]
+def _userdata(
+    s7: S7Pdu, body: Userdata, put, reassembler: UserdataReassembler, anomalies: list, frame: int
+) -> None:  # type: ignore[no-untyped-def]
     p = body.parameter
     put("s7comm.param.userdata.type", p.type)
     put("s7comm.param.userdata.funcgroup", p.function_group)
@@ -198,8 +207,15 @@ def _userdata(s7: S7Pdu, body: Userdata, put, reassembler: UserdataReassembler, 
         if isinstance(comp, Anomaly):
             anomalies.append((frame, comp))
             return
-        names = {1: "0001.name", 2: "0002.name", 3: "0003.tag", 4: "0004.copyright",
-                 5: "0005.serialn", 7: "0007.cputypname", 8: "0008.snmcmmc"}
+        names = {
+            1: "0001.name",
+            2: "0002.name",
+            3: "0003.tag",
+            4: "0004.copyright",
+            5: "0005.serialn",
+            7: "0007.cputypname",
+            8: "0008.snmcmmc",
+        }
         for r in comp.records:
             put("s7comm.szl.001c.000x.index", r.index)
             if r.index in names and comp.text(r.index):

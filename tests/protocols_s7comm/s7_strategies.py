@@ -62,9 +62,9 @@ ascii_text = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_
 
 # --- COTP ------------------------------------------------------------------------
 
-cotp_parameters = st.lists(
-    st.builds(CotpParameter, u8, st.binary(max_size=16)), max_size=4
-).map(tuple)
+cotp_parameters = st.lists(st.builds(CotpParameter, u8, st.binary(max_size=16)), max_size=4).map(
+    tuple
+)
 
 cotp_connect = st.builds(
     CotpConnect,
@@ -90,7 +90,9 @@ def cotp_other(draw: st.DrawFn) -> CotpOther:
     return CotpOther(code, header, draw(st.binary(max_size=32)))
 
 
-cotp_pdus = st.one_of(cotp_connect, cotp_disconnect, cotp_disconnect_confirm, cotp_data, cotp_other())
+cotp_pdus = st.one_of(
+    cotp_connect, cotp_disconnect, cotp_disconnect_confirm, cotp_data, cotp_other()
+)
 tpkts = st.builds(Tpkt, u8, cotp_pdus)
 
 # --- items ------------------------------------------------------------------------
@@ -198,7 +200,9 @@ plc_stops = st.builds(PlcStop, st.binary(min_size=5, max_size=5), ascii_text)
 
 @st.composite
 def raw_job_bodies(draw: st.DrawFn) -> RawBody:
-    function = draw(u8.filter(lambda f: f not in (0x04, 0x05, 0x28, 0x29, 0xF0, *range(0x1A, 0x20))))
+    function = draw(
+        u8.filter(lambda f: f not in (0x04, 0x05, 0x28, 0x29, 0xF0, *range(0x1A, 0x20)))
+    )
     return RawBody(bytes((function,)) + draw(st.binary(max_size=16)), draw(st.binary(max_size=16)))
 
 
@@ -226,7 +230,15 @@ def userdata_parameters(draw: st.DrawFn) -> UserdataParameter:
     )
     if draw(st.booleans()):
         return UserdataParameter(
-            method, kind, group, sub, seq, draw(u8), draw(u8), draw(u16), draw(st.binary(max_size=4))
+            method,
+            kind,
+            group,
+            sub,
+            seq,
+            draw(u8),
+            draw(u8),
+            draw(u16),
+            draw(st.binary(max_size=4)),
         )
     return UserdataParameter(
         method, kind, group, sub, seq, None, None, None, draw(st.binary(max_size=3))
@@ -298,9 +310,9 @@ component_identifications = st.builds(
     ComponentIdentification,
     st.sampled_from((0x001C, 0x011C)),
     u16,
-    st.lists(
-        st.builds(ComponentRecord, u16, st.binary(min_size=32, max_size=32)), max_size=10
-    ).map(tuple),
+    st.lists(st.builds(ComponentRecord, u16, st.binary(min_size=32, max_size=32)), max_size=10).map(
+        tuple
+    ),
 )
 
 cyclic_requests = st.builds(CyclicRequest, u8, u8, u8, item_lists)

@@ -14,8 +14,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import s7_strategies as s
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from s7_captures import S7_CAPTURES, capture_pdus
 
 from otm.protocols.common import INVALID, NEED_DATA, Anomaly
 from otm.protocols.s7comm import (
@@ -51,9 +53,6 @@ from otm.protocols.s7comm import (
     peek_szl_id,
     s7plus_identity_strings,
 )
-
-import s7_strategies as s
-from s7_captures import S7_CAPTURES, capture_pdus
 
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 ROUND = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

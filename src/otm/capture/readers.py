@@ -53,7 +53,8 @@ pcapng (a file is one or more sections; byte order per section)::
                      ts_low u32 | captured_len u32 | original_len u32 | data
     options: code u16 | length u16 | value padded to 4; code 0 ends them.
     Any other block (NRB 4, ISB 5, DSB 10, custom 0xBAD/0x40000BAD ...) is
-    skipped.
+    skipped; those Wireshark numbers as frames (``NUMBERED_RECORDS``) still
+    advance the frame number.
 """
 
 from __future__ import annotations
@@ -95,6 +96,11 @@ BLOCK_IDB: Final = 1
 BLOCK_OPB: Final = 2
 BLOCK_SPB: Final = 3
 BLOCK_EPB: Final = 6
+
+NUMBERED_RECORDS: Final = frozenset({0x9, 0x204, 0x216, 0x221, 0xBAD, 0x40000BAD})
+"""Non-packet blocks that Wireshark (tshark 4.0) nevertheless numbers as
+frames: systemd journal export, Sysdig event blocks, custom blocks.  They are
+counted, not yielded, so that frame numbers stay Wireshark's."""
 
 OPT_IF_TSRESOL: Final = 9
 OPT_IF_TSOFFSET: Final = 14
@@ -469,6 +475,8 @@ class PcapngReader(CaptureReader):
                 last_ts = ((hi << 32) | lo) / iface.divisor + iface.offset
                 frame_no += 1
                 yield frame_no, last_ts, iface.linktype, buf[pos + 28 : pos + 28 + caplen]
+            elif btype in NUMBERED_RECORDS:
+                frame_no += 1  # a frame in Wireshark's numbering, not a packet
             pos += blen
         self.frames = frame_no
         if failure is not None:

@@ -161,7 +161,8 @@ class S7Stream:
             if len(self.shapes) < MAX_SHAPES:
                 self.shapes.add(shape)
         self._set_protocol(S7COMM)
-        if from_client:
+        # Jobs the PLC sends back during a download belong to the PG's operation.
+        if from_client or rosctr == 1:
             if (rosctr == 1 and function in _NAMED_BY_BODY_JOB) or (
                 rosctr == 7 and function == 4 and sub == 1
             ):
