@@ -130,10 +130,7 @@ def data_items(draw: st.DrawFn) -> DataItem:
     ts = draw(st.sampled_from((0x00, 0x03, 0x04, 0x05, 0x06, 0x07, 0x09)))
     if rc not in (0x00, 0xFF):
         return DataItem(rc, ts, draw(u16), b"")
-    if ts in (0x03, 0x04, 0x05):
-        length = draw(st.integers(0, 200))
-    else:
-        length = draw(st.integers(0, 25))
+    length = draw(st.integers(0, 200) if ts in (3, 4, 5) else st.integers(0, 25))  # bits or bytes
     n = data_length_in_bytes(ts, length)
     return DataItem(rc, ts, length, draw(st.binary(min_size=n, max_size=n)))
 

@@ -159,9 +159,12 @@ class CaptureReader:
             return rest
         parts = [rest]
         want = max(need, READ_BLOCK)
+        # read1 on gzip: a truncated stream raises only once everything before
+        # the damage was returned (read() would drop the last partial piece).
+        read = self._stream.read1 if self.compressed else self._stream.read  # type: ignore[attr-defined]
         while have < need:
             try:
-                chunk = self._stream.read(want - have)
+                chunk = read(want - have)
             except (OSError, EOFError, zlib.error, gzip.BadGzipFile) as exc:
                 self._read_failed = f"{type(exc).__name__}: {exc}"
                 chunk = b""

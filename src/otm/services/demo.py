@@ -36,6 +36,27 @@ from otm.protocols.modbus.messages import (
     ReadRequest,
     WriteSingle,
 )
+from otm.protocols.s7comm import codec as s7
+from otm.protocols.s7comm import szl as s7szl
+from otm.protocols.s7comm.messages import (
+    BlockControlJob,
+    ComponentIdentification,
+    CotpConnect,
+    CotpData,
+    CotpParameter,
+    ModuleIdentification,
+    ModuleIdentityRecord,
+    PlcStop,
+    RawBody,
+    S7Body,
+    S7Pdu,
+    SetupCommunication,
+    SzlRequest,
+    Tpkt,
+    Userdata,
+    UserdataData,
+    UserdataParameter,
+)
 
 START = 1_767_600_000.0  # 2026-01-05 08:00:00 UTC
 
@@ -103,11 +124,18 @@ def _modbus_write(clock: _Clock) -> None:
 
 
 def _office_traffic(clock: _Clock) -> None:
-    query = struct.pack("!HHHHHH", 0x1234, 0x0100, 1, 0, 0, 0) + b"\x07example\x03com\x00\x00\x01\x00\x01"
-    packet = ipv4(OFFICE[0], "192.0.2.53", PROTO_UDP, udp(53001, 53, query, OFFICE[0], "192.0.2.53"))
+    query = (
+        struct.pack("!HHHHHH", 0x1234, 0x0100, 1, 0, 0, 0)
+        + b"\x07example\x03com\x00\x00\x01\x00\x01"
+    )
+    packet = ipv4(
+        OFFICE[0], "192.0.2.53", PROTO_UDP, udp(53001, 53, query, OFFICE[0], "192.0.2.53")
+    )
     clock.emit([ethernet(GATEWAY[1], OFFICE[1], ETH_IPV4, packet)])
     answer = query[:2] + b"\x81\x80" + query[4:]
-    packet = ipv4("192.0.2.53", OFFICE[0], PROTO_UDP, udp(53, 53001, answer, "192.0.2.53", OFFICE[0]))
+    packet = ipv4(
+        "192.0.2.53", OFFICE[0], PROTO_UDP, udp(53, 53001, answer, "192.0.2.53", OFFICE[0])
+    )
     clock.emit([ethernet(OFFICE[1], GATEWAY[1], ETH_IPV4, packet)])
     web = TcpSession(OFFICE[0], 51000, "198.51.100.7", 443, OFFICE[1], GATEWAY[1], checksum=True)
     clock.emit(web.handshake())
@@ -116,8 +144,76 @@ def _office_traffic(clock: _Clock) -> None:
     clock.emit(web.close())
 
 
+def _tpkt(body: S7Body, rosctr: int, ref: int) -> bytes:
+    ack = rosctr in (2, 3)
+    pdu = S7Pdu(rosctr, 0, ref, 0 if ack else None, 0 if ack else None, body)
+    return s7.encode_tpkt(Tpkt(0, CotpData(True, 0, s7.encode_s7(pdu))))
+
+
+def _s7_connect(clock: _Clock, s: TcpSession) -> None:
+    clock.emit(s.handshake())
+    params = (
+        CotpParameter(0xC0, b"\x0a"),  # TPDU size 1024
+        CotpParameter(0xC1, b"\x01\x00"),  # calling TSAP: PG
+        CotpParameter(0xC2, b"\x01\x02"),  # called TSAP: rack 0, slot 2
+    )
+    clock.emit(s.send(s7.encode_tpkt(Tpkt(0, CotpConnect(0xE0, 0, 0, 1, 0, params)))))
+    clock.emit(
+        s.send(s7.encode_tpkt(Tpkt(0, CotpConnect(0xD0, 0, 1, 0x44, 0, params))), from_client=False)
+    )
+    clock.emit(s.send(_tpkt(SetupCommunication(0, 1, 1, 480), 1, 1)))
+    clock.emit(s.send(_tpkt(SetupCommunication(0, 1, 1, 240), 3, 1), from_client=False))
+
+
+def _szl_exchange(clock: _Clock, s: TcpSession, szl_id: int, ref: int) -> None:
+    ask = UserdataParameter(0x11, 4, 4, 1, ref, None, None, None)
+    payload = s7szl.encode_szl_request(SzlRequest(szl_id, 0))
+    clock.emit(s.send(_tpkt(Userdata(ask, UserdataData(0xFF, 9, payload)), 7, ref)))
+    if szl_id == 0x0011:
+        records = (
+            ModuleIdentityRecord(1, "6ES7 315-2EH14-0AB0", 0xC0, 0, 0),
+            ModuleIdentityRecord(6, "6ES7 315-2EH14-0AB0", 0xC0, 0, 4),
+            ModuleIdentityRecord(7, "", 0xC0, ord("V") << 8 | 3, 2 << 8 | 9),
+        )
+        answer = s7szl.encode_szl_0011(ModuleIdentification(0x0011, 0, records))
+    else:
+        texts = (
+            (1, "Line 3 station"),
+            (2, "PLC_3"),
+            (4, "Original Siemens Equipment"),
+            (5, "S C-X4U421302009"),
+            (7, "CPU 315-2 PN/DP"),
+        )
+        answer = s7szl.encode_szl_001c(
+            ComponentIdentification(
+                0x001C, 0, tuple(s7szl.component_record(i, t) for i, t in texts)
+            )
+        )
+    reply = UserdataParameter(0x12, 8, 4, 1, ref, 0, 0, 0)
+    data = UserdataData(0xFF, 9, s7szl.encode_szl_response(answer))
+    clock.emit(s.send(_tpkt(Userdata(reply, data), 7, ref), from_client=False))
+
+
+def _s7_polling(clock: _Clock, s: TcpSession, ref: int) -> None:
+    _szl_exchange(clock, s, 0x0011 if ref % 2 else 0x001C, ref)
+
+
+def _s7_engineering(clock: _Clock) -> None:
+    s = _session(EWS, S7_PLC, 102, 50020)
+    _s7_connect(clock, s)
+    _szl_exchange(clock, s, 0x0011, 2)
+    _szl_exchange(clock, s, 0x001C, 3)
+    job = BlockControlJob(0x1A, 0, 0, 0, "_0800001P", b"\x0d1000256000128", b"")
+    clock.emit(s.send(_tpkt(job, 1, 4)))
+    clock.emit(s.send(_tpkt(RawBody(b"\x1a", b""), 3, 4), from_client=False))
+    clock.emit(s.send(_tpkt(PlcStop(b"\x00" * 5, "P_PROGRAM"), 1, 5)))
+    clock.emit(s.send(_tpkt(RawBody(b"\x29", b""), 3, 5), from_client=False))
+    clock.emit(s.close())
+
+
 STEPS: tuple[Callable[[_Clock], None], ...] = (
     _modbus_identification,
+    _s7_engineering,
     _office_traffic,
     _modbus_write,
 )
@@ -130,10 +226,15 @@ def write_demo_capture(path: Path, poll_cycles: int = 60) -> int:
         clock = _Clock(PcapWriter(fh, linktype=1))
         hmi_modbus = _session(HMI, MODBUS_PLC, 502, 49152)
         clock.emit(hmi_modbus.handshake())
+        hmi_s7 = _session(HMI, S7_PLC, 102, 49153)
+        _s7_connect(clock, hmi_s7)
         for step in STEPS:
             step(clock)
         for cycle in range(poll_cycles):
             _modbus_polling(clock, hmi_modbus, cycle + 1)
+            if cycle % 10 == 0:
+                _s7_polling(clock, hmi_s7, cycle + 10)
             clock.wait(1.0)
         clock.emit(hmi_modbus.close())
+        clock.emit(hmi_s7.close())
         return clock.frames
