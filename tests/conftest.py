@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+
 from db_fixtures import backend, postgres_database, store_url
 
 __all__ = ["backend", "postgres_database", "store_url"]

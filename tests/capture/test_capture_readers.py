@@ -395,7 +395,7 @@ def test_truncated_gzip_keeps_what_came_before() -> None:
         try:
             frames, reader = _read(packed[:cut])
         except CaptureError as exc:  # not even the file header could be inflated
-            assert "gzip" in str(exc)
+            assert "gzip" in str(exc) or "EOFError" in str(exc)
             continue
         assert frames == full[: len(frames)]
         assert reader.error is not None

@@ -32,7 +32,9 @@ def otm(*args: str, db: str, check: bool = True) -> subprocess.CompletedProcess[
 @pytest.fixture(scope="module")
 def demo_capture(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("demo") / "plant.pcap"
-    proc = subprocess.run([*OTM, "demo-capture", str(path)], capture_output=True, text=True)
+    proc = subprocess.run(
+        [*OTM, "demo-capture", str(path)], capture_output=True, text=True, check=False
+    )
     assert proc.returncode == 0, proc.stderr
     return path
 
@@ -44,15 +46,37 @@ def test_analyze_demo_plant_then_export_the_documented_shape(
     assert "Inventory" in out.stdout
     doc = json.loads(otm("export", "--format", "json", db=store_url).stdout)
     assert doc["schema"] == "otm.inventory/1"
-    keys = {"id", "ips", "macs", "vendor", "model", "product_code", "firmware", "serial",
-            "name", "role", "protocols", "first_seen", "last_seen"}
+    keys = {
+        "id",
+        "ips",
+        "macs",
+        "vendor",
+        "model",
+        "product_code",
+        "firmware",
+        "serial",
+        "name",
+        "role",
+        "protocols",
+        "first_seen",
+        "last_seen",
+    }
     for asset in doc["assets"]:
         assert keys <= set(asset), asset
         for proto in asset["protocols"]:
             assert set(proto) >= {"name", "role", "transport", "port"}
     for link in doc["links"]:
-        assert {"client", "server", "protocol", "port", "packets", "bytes", "first_seen",
-                "last_seen", "operations"} <= set(link)
+        assert {
+            "client",
+            "server",
+            "protocol",
+            "port",
+            "packets",
+            "bytes",
+            "first_seen",
+            "last_seen",
+            "operations",
+        } <= set(link)
         assert link["first_seen"].endswith("Z")
     plc = next(a for a in doc["assets"] if "10.10.1.10" in a["ips"])
     assert plc["vendor"] == "Schneider Electric"

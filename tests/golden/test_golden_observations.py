@@ -15,11 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from conftest import PCAPS
 from otm.capture.readers import open_capture
 from otm.observations.serialization import dumps
 from otm.sensing.engine import PassiveEngine
-
-from conftest import PCAPS
 
 DATA = Path(__file__).parent / "data"
 
@@ -57,9 +56,7 @@ def test_observations_match_golden_file(capture: str, regen_golden: bool) -> Non
     assert golden.exists(), f"no golden file for {capture}: run pytest --regen-golden"
     expected = golden.read_text(encoding="utf-8").splitlines()
     if lines != expected:
-        diff = "\n".join(
-            difflib.unified_diff(expected, lines, "golden", "now", lineterm="", n=0)
-        )
+        diff = "\n".join(difflib.unified_diff(expected, lines, "golden", "now", lineterm="", n=0))
         pytest.fail(f"observations of {capture} changed:\n{diff[:5000]}")
 
 

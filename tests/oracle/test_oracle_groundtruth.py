@@ -18,9 +18,9 @@ from functools import cache
 from typing import Any
 
 import pytest
-from otm.capture.readers import open_capture
 
 from conftest import GROUNDTRUTH, PCAPS
+from otm.capture.readers import open_capture
 from otm.inventory.builder import build_inventory
 from otm.model.assets import Asset, FieldValue, Inventory
 from otm.sensing.engine import PassiveEngine

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import subprocess
 from collections import defaultdict
+from collections.abc import Callable
 from functools import cache
 
 from s7_captures import capture_pdus
@@ -18,6 +19,8 @@ from otm.protocols.common import Anomaly
 from otm.protocols.s7comm import (
     BlockControlJob,
     CotpData,
+    CyclicData,
+    CyclicRequest,
     PiService,
     PlcStop,
     ReadVarRequest,
@@ -102,9 +105,17 @@ def _hex(field: str, value: int) -> str:
     return f"0x{value:0{digits}x}" if digits else str(value)
 
 
+Put = Callable[[str, "int | str"], None]
+
+
 @cache
 def otm_fields(capture: str) -> tuple[Frames, tuple[tuple[int, Anomaly], ...]]:
-    """Per frame, the same fields from otm's decoders; and every anomaly met."""
+    """Per frame, the same fields from otm's decoders; and every anomaly met.
+
+    Userdata fragments go through one ``UserdataReassembler`` per stream
+    direction, so SZL ids and identity records appear in the frame that
+    completes the data unit, as tshark shows them.
+    """
     frames: Frames = defaultdict(lambda: defaultdict(list))
     anomalies: list[tuple[int, Anomaly]] = []
     reassemblers: dict[tuple[int, int], UserdataReassembler] = {}
@@ -120,103 +131,103 @@ def otm_fields(capture: str) -> tuple[Frames, tuple[tuple[int, Anomaly], ...]]:
         if isinstance(s7, Anomaly):
             anomalies.append((pdu.frame, s7))
             continue
-        f = frames[pdu.frame]
+        values = frames[pdu.frame]
 
-        def put(field: str, value: int | str, f: dict[str, list[str]] = f) -> None:
-            f[field].append(value if isinstance(value, str) else _hex(field, value))
+        def put(field: str, value: int | str, values: dict[str, list[str]] = values) -> None:
+            values[field].append(value if isinstance(value, str) else _hex(field, value))
 
-        put("s7comm.header.rosctr", s7.rosctr)
-        body = s7.body
-        if not isinstance(body, Userdata) and s7.function is not None:
-            put("s7comm.param.func", s7.function)
-        if isinstance(body, ReadVarRequest | WriteVarRequest):
-            put("s7comm.param.itemcount", len(body.items))
-        elif isinstance(body, ReadVarResponse | WriteVarResponse):
-            put("s7comm.param.itemcount", body.item_count)
-        elif isinstance(body, BlockControlJob) and body.filename is not None:
-            put("s7comm.param.blockcontrol.filename", body.filename)
-            block = body.block
-            if block is not None and block.file_identifier == "_":
-                put("s7comm.data.blockcontrol.block_type", block.block_type)
-                put("s7comm.data.blockcontrol.block_number", f"{block.block_number:05d}")
-        elif isinstance(body, PiService):
-            if body.service is not None:
-                put("s7comm.param.pistart.servicename", body.service)
-            for block in body.blocks:
-                put("s7comm.param.blockcontrol.filename", str(block))
-                put("s7comm.data.blockcontrol.block_type", block.block_type)
-                put("s7comm.data.blockcontrol.block_number", f"{block.block_number:05d}")
-        elif isinstance(body, PlcStop):
-            put("s7comm.param.pistart.servicename", body.service)
-        elif isinstance(body, Userdata):
-            _userdata(
-                s7,
-                body,
-                put,
-                reassemblers.setdefault((pdu.stream, pdu.from_port), UserdataReassembler()),
-                anomalies,
-                pdu.frame,
-            )
+        reassembler = reassemblers.setdefault((pdu.stream, pdu.from_port), UserdataReassembler())
+        problem = _pdu_fields(s7, put, reassembler)
+        if problem is not None:
+            anomalies.append((pdu.frame, problem))
     return frames, tuple(anomalies)
 
 
-def _userdata(
-    s7: S7Pdu, body: Userdata, put, reassembler: UserdataReassembler, anomalies: list, frame: int
-) -> None:  # type: ignore[no-untyped-def]
+def _pdu_fields(s7: S7Pdu, put: Put, reassembler: UserdataReassembler) -> Anomaly | None:
+    put("s7comm.header.rosctr", s7.rosctr)
+    body = s7.body
+    if not isinstance(body, Userdata) and s7.function is not None:
+        put("s7comm.param.func", s7.function)
+    if isinstance(body, ReadVarRequest | WriteVarRequest):
+        put("s7comm.param.itemcount", len(body.items))
+    elif isinstance(body, ReadVarResponse | WriteVarResponse):
+        put("s7comm.param.itemcount", body.item_count)
+    elif isinstance(body, BlockControlJob) and body.filename is not None:
+        put("s7comm.param.blockcontrol.filename", body.filename)
+        block = body.block
+        if block is not None and block.file_identifier == "_":
+            put("s7comm.data.blockcontrol.block_type", block.block_type)
+            put("s7comm.data.blockcontrol.block_number", f"{block.block_number:05d}")
+    elif isinstance(body, PiService):
+        if body.service is not None:
+            put("s7comm.param.pistart.servicename", body.service)
+        for block in body.blocks:  # tshark shows _INSE/_DELE names as block file names
+            put("s7comm.param.blockcontrol.filename", str(block))
+            put("s7comm.data.blockcontrol.block_type", block.block_type)
+            put("s7comm.data.blockcontrol.block_number", f"{block.block_number:05d}")
+    elif isinstance(body, PlcStop):
+        put("s7comm.param.pistart.servicename", body.service)
+    elif isinstance(body, Userdata):
+        return _userdata_fields(s7, body, put, reassembler)
+    return None
+
+
+_TEXT_FIELDS = {
+    1: "0001.name",
+    2: "0002.name",
+    3: "0003.tag",
+    4: "0004.copyright",
+    5: "0005.serialn",
+    7: "0007.cputypname",
+    8: "0008.snmcmmc",
+}
+
+
+def _userdata_fields(
+    s7: S7Pdu, body: Userdata, put: Put, reassembler: UserdataReassembler
+) -> Anomaly | None:
     p = body.parameter
     put("s7comm.param.userdata.type", p.type)
     put("s7comm.param.userdata.funcgroup", p.function_group)
     put("s7comm.param.userdata.subfunc", p.subfunction)
     if p.function_group == 2 and p.subfunction in (1, 5, 7) and body.data is not None:
+        cyclic: CyclicRequest | CyclicData | Anomaly
         if p.type == 4:
-            cyclic: object = decode_cyclic_request(body.data.payload)
+            cyclic = decode_cyclic_request(body.data.payload)
         else:
             cyclic = decode_cyclic_data(body.data.payload)
         if isinstance(cyclic, Anomaly):
-            anomalies.append((frame, cyclic))
-        else:
-            put("s7comm.param.itemcount", len(cyclic.items))  # type: ignore[attr-defined]
+            return cyclic
+        put("s7comm.param.itemcount", len(cyclic.items))
     unit = reassembler.push(s7)
     if isinstance(unit, Anomaly):
-        anomalies.append((frame, unit))
-        return
+        return unit
     if unit is None or (p.function_group, p.subfunction) != (4, 1) or len(unit.payload) < 4:
-        return
-    szl_id = int.from_bytes(unit.payload[:2], "big")
-    put("s7comm.data.userdata.szl_id", szl_id)
+        return None
+    put("s7comm.data.userdata.szl_id", int.from_bytes(unit.payload[:2], "big"))
     put("s7comm.data.userdata.szl_index", int.from_bytes(unit.payload[2:4], "big"))
     if p.type != 8:
-        return
+        return None
     response = decode_szl_response(unit.payload)
     if isinstance(response, Anomaly):
-        anomalies.append((frame, response))
-        return
+        return response
     if response.szl_id & 0xFF == 0x11:
-        ident = decode_szl_0011(response)
-        if isinstance(ident, Anomaly):
-            anomalies.append((frame, ident))
-            return
-        for r in ident.records:
+        module = decode_szl_0011(response)
+        if isinstance(module, Anomaly):
+            return module
+        for r in module.records:
             put("s7comm.szl.xy11.0001.index", r.index)
             put("s7comm.szl.xy11.0001.anz", r.mlfb)
             put("s7comm.szl.xy11.0001.bgtyp", r.module_type_id)
             put("s7comm.szl.xy11.0001.ausbg", r.ausbg)
             put("s7comm.szl.xy11.0001.ausbe", r.ausbe)
     elif response.szl_id == 0x001C:
-        comp = decode_szl_001c(response)
-        if isinstance(comp, Anomaly):
-            anomalies.append((frame, comp))
-            return
-        names = {
-            1: "0001.name",
-            2: "0002.name",
-            3: "0003.tag",
-            4: "0004.copyright",
-            5: "0005.serialn",
-            7: "0007.cputypname",
-            8: "0008.snmcmmc",
-        }
-        for r in comp.records:
+        component = decode_szl_001c(response)
+        if isinstance(component, Anomaly):
+            return component
+        for r in component.records:
             put("s7comm.szl.001c.000x.index", r.index)
-            if r.index in names and comp.text(r.index):
-                put("s7comm.szl.001c." + names[r.index], comp.text(r.index) or "")
+            text = component.text(r.index)
+            if r.index in _TEXT_FIELDS and text:  # tshark prints nothing for an empty string
+                put("s7comm.szl.001c." + _TEXT_FIELDS[r.index], text)
+    return None

@@ -179,10 +179,12 @@ class CaptureReader:
             self.bytes_read = self.size
         return b"".join(parts)
 
+    def _cause(self) -> str:
+        return f" ({self._read_failed})" if self._read_failed else ""
+
     def _stop(self, frame_no: int, offset: int, what: str) -> None:
         """Record why iteration stops (damage at ``offset`` while reading frame_no)."""
-        cause = f" ({self._read_failed})" if self._read_failed else ""
-        self.error = f"frame {frame_no} at byte offset {offset}: {what}{cause}"
+        self.error = f"frame {frame_no} at byte offset {offset}: {what}{self._cause()}"
 
     def __iter__(self) -> Iterator[Frame]:
         """The frames, in file order (one pass; a second iteration yields nothing)."""
@@ -215,7 +217,9 @@ class PcapReader(CaptureReader):
         super().__init__(raw, stream, size, name)
         buf = self._fill(head, 0, 24)
         if len(buf) < 24:
-            raise CaptureError(f"{name}: pcap header cut short ({len(buf)} of 24 bytes)")
+            raise CaptureError(
+                f"{name}: pcap header cut short ({len(buf)} of 24 bytes){self._cause()}"
+            )
         magic_le = struct.unpack_from("<I", buf, 0)[0]
         order = "<"
         magic = magic_le
@@ -307,7 +311,9 @@ class PcapngReader(CaptureReader):
         super().__init__(raw, stream, size, name)
         buf = self._fill(head, 0, 28)
         if len(buf) < 28:
-            raise CaptureError(f"{name}: pcapng section header cut short ({len(buf)} bytes)")
+            raise CaptureError(
+                f"{name}: pcapng section header cut short ({len(buf)} bytes){self._cause()}"
+            )
         order = self._section_order(buf, 0)
         if order is None:
             raise CaptureError(

@@ -149,7 +149,7 @@ Format = Annotated[str, typer.Option("--format", "-f", help="table, json or csv.
 
 
 @app.command()
-def assets(db: DbOption = None, format: Format = "table") -> None:  # noqa: A002
+def assets(db: DbOption = None, format: Format = "table") -> None:
     """List the assets of the inventory."""
     store = _store(db)
     items = store.assets()
@@ -181,7 +181,7 @@ def assets(db: DbOption = None, format: Format = "table") -> None:  # noqa: A002
 
 
 @app.command()
-def links(db: DbOption = None, format: Format = "table") -> None:  # noqa: A002
+def links(db: DbOption = None, format: Format = "table") -> None:
     """List who talks to whom, with which protocol and operations."""
     store = _store(db)
     items = store.links()
@@ -216,7 +216,7 @@ def links(db: DbOption = None, format: Format = "table") -> None:  # noqa: A002
 def show(
     asset: Annotated[str, typer.Argument(help="Asset id, IP or MAC address.")],
     db: DbOption = None,
-    format: Format = "table",  # noqa: A002
+    format: Format = "table",
 ) -> None:
     """Every field of one asset with the evidence it came from."""
     store = _store(db)
@@ -282,7 +282,7 @@ def _print_fields(title: str, fields: dict[str, list[dict[str, object]]]) -> Non
 @app.command(name="export")
 def export_cmd(
     db: DbOption = None,
-    format: Format = "json",  # noqa: A002
+    format: Format = "json",
     out: Annotated[Path | None, typer.Option("--out", "-o", help="File (default stdout).")] = None,
 ) -> None:
     """Write the whole inventory as JSON (otm.inventory/1) or CSV."""
@@ -315,7 +315,7 @@ def _store(db: str | None):  # type: ignore[no-untyped-def]
         raise _fail(str(exc), 2) from None
 
 
-def _check_table(format: str) -> None:  # noqa: A002
+def _check_table(format: str) -> None:
     if format != "table":
         raise _fail(f"unknown format {format!r}: use table, json or csv")
 

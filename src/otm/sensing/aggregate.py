@@ -118,8 +118,7 @@ class Tally:
         tally.count += count
         if first < tally.first:
             tally.first, tally.frame = first, frame
-        if last > tally.last:
-            tally.last = last
+        tally.last = max(tally.last, last)
 
     def anomaly(
         self, protocol: str, kind: str, ip: str | None, ts: float, frame: int, detail: str = ""
@@ -175,7 +174,8 @@ class Tally:
         """Every observation tallied so far, in a deterministic order; resets the tally."""
         out: list[Observation] = []
         out.extend(self._hosts)
-        out.extend(sorted(self._comms, key=lambda c: (c.first_seen, c.evidence.packet or 0)))
+        comms: list[Communication] = sorted(self._comms, key=_comm_order)
+        out.extend(comms)
         for t in sorted(
             self._identities.values(), key=lambda t: (t.obs.time, t.obs.evidence.packet or 0)
         ):
@@ -229,3 +229,7 @@ class Tally:
         self._hosts.clear()
         self._comms.clear()
         return out
+
+
+def _comm_order(c: Communication) -> tuple[float, int]:
+    return (c.first_seen, c.evidence.packet or 0)

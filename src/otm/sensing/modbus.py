@@ -59,9 +59,7 @@ _SUB_CODED = frozenset({8, 43, 90})
 class ModbusSensor:
     """Registers the Modbus/TCP stream handler on port 502."""
 
-    def register(
-        self, walker: PacketWalker, tally: Tally, protocol_of: dict[FlowKey, str]
-    ) -> None:
+    def register(self, walker: PacketWalker, tally: Tally, protocol_of: dict[FlowKey, str]) -> None:
         """Attach to the walker."""
 
         def factory(key: FlowKey, ts: float, frame: int) -> ModbusStream:
@@ -183,7 +181,17 @@ class ModbusStream:
                 sub = sub_plus - 1 if sub_plus and sub_plus != 0x10000 else None
                 name, category = operation_name(fc, sub), operation_category(fc, sub)
             self.tally.operation(
-                k.client_ip, k.server_ip, PROTOCOL, Transport.TCP, k.server_port, name, category,
-                int(count), first, last, int(frame), (("unit_id", unit),),
+                k.client_ip,
+                k.server_ip,
+                PROTOCOL,
+                Transport.TCP,
+                k.server_port,
+                name,
+                category,
+                int(count),
+                first,
+                last,
+                int(frame),
+                (("unit_id", unit),),
             )
         self.ops.clear()

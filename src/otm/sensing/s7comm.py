@@ -62,9 +62,7 @@ _CR = 0xE0
 class S7Sensor:
     """Registers the S7comm stream handler on port 102."""
 
-    def register(
-        self, walker: PacketWalker, tally: Tally, protocol_of: dict[FlowKey, str]
-    ) -> None:
+    def register(self, walker: PacketWalker, tally: Tally, protocol_of: dict[FlowKey, str]) -> None:
         """Attach to the walker."""
 
         def factory(key: FlowKey, ts: float, frame: int) -> S7Stream:
@@ -270,7 +268,12 @@ class S7Stream:
                 fields: dict[str, str | int] = {"s7plus_strings": " | ".join(strings[:8])}
                 k = self.key
                 self.tally.identity(
-                    k.server_ip, k.server_mac, S7PLUS, fields, ts, frame,
+                    k.server_ip,
+                    k.server_mac,
+                    S7PLUS,
+                    fields,
+                    ts,
+                    frame,
                     "s7comm-plus response strings (best effort)",
                 )
 
@@ -300,13 +303,31 @@ class S7Stream:
                 category = operation_category(rosctr, function, sub if sub >= 0 else None)
                 protocol = S7COMM
             self.tally.operation(
-                k.client_ip, k.server_ip, protocol, Transport.TCP, k.server_port, name,
-                category, int(count), first, last, int(frame),
+                k.client_ip,
+                k.server_ip,
+                protocol,
+                Transport.TCP,
+                k.server_port,
+                name,
+                category,
+                int(count),
+                first,
+                last,
+                int(frame),
             )
         for (name, category, protocol), (count, first, last, frame) in self.named.items():
             self.tally.operation(
-                k.client_ip, k.server_ip, protocol, Transport.TCP, k.server_port, name,
-                category, int(count), first, last, int(frame),
+                k.client_ip,
+                k.server_ip,
+                protocol,
+                Transport.TCP,
+                k.server_port,
+                name,
+                category,
+                int(count),
+                first,
+                last,
+                int(frame),
             )
         self.ops.clear()
         self.named.clear()

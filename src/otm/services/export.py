@@ -18,8 +18,8 @@ owner, which ``vendor_source`` tells apart.
 from __future__ import annotations
 
 import csv
-import ipaddress
 import io
+import ipaddress
 from datetime import UTC, datetime
 from typing import Any
 
