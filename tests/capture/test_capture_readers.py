@@ -13,14 +13,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import PCAPS
 from otm.capture.readers import MAX_RECORD, CaptureError, CaptureReader, open_capture
 from otm.capture.writer import PcapngWriter, PcapWriter
 
-CAPTURES = sorted(
-    p.name
-    for p in (Path(__file__).resolve().parents[2].parent / "shared" / "pcaps").glob("*")
-    if p.suffix in (".pcap", ".pcapng")
-)
+CAPTURES = sorted(p.name for p in PCAPS.glob("*") if p.suffix in (".pcap", ".pcapng"))
 
 # -- real captures ------------------------------------------------------------------
 
@@ -281,6 +278,17 @@ def test_large_file_streams_in_blocks(tmp_path: Path) -> None:
         assert frame_no == len(sizes)
     assert progress == sorted(progress) and progress[-1] == path.stat().st_size
     assert progress[0] < progress[-1]  # it did not read everything at once
+
+
+@pytest.mark.parametrize("kind", ["pcap", "pcapng"])
+def test_a_reader_is_one_pass(kind: str) -> None:
+    data = _pcap() if kind == "pcap" else _pcapng()[0]
+    with open_capture(io.BytesIO(data)) as reader:
+        first = iter(reader)
+        next(first)
+        assert list(reader) == []  # a second pass yields nothing...
+        assert len(list(first)) > 5  # ...and does not disturb the first
+        assert reader.error is None
 
 
 def test_context_manager_closes_the_file(tmp_path: Path) -> None:

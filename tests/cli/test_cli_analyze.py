@@ -143,8 +143,9 @@ def test_gzip_capture_is_read(tmp_path: Path) -> None:
     ("content", "message"),
     [
         (b"", "empty"),
-        (b"this is not a capture file at all, just text\n" * 10, "not a capture"),
+        (b"this is not a capture file at all, just text\n" * 10, "not a pcap or pcapng"),
     ],
+    ids=["empty", "text"],
 )
 def test_non_captures_fail_clearly(tmp_path: Path, content: bytes, message: str) -> None:
     bad = tmp_path / "bad.pcap"

@@ -11,6 +11,7 @@ and miss segments, but every kept segment starts on a TPKT boundary).
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from dataclasses import dataclass
 from functools import cache
@@ -47,6 +48,8 @@ class Pdu:
 
 
 def _tshark_segments(path: Path) -> list[list[str]]:
+    if shutil.which("tshark") is None:
+        raise RuntimeError("tshark is needed to list the TCP segments of the shared captures")
     fields = [
         "frame.number",
         "tcp.stream",

@@ -225,9 +225,9 @@ def _userdata_fields(
         component = decode_szl_001c(response)
         if isinstance(component, Anomaly):
             return component
-        for r in component.records:
-            put("s7comm.szl.001c.000x.index", r.index)
-            text = component.text(r.index)
-            if r.index in _TEXT_FIELDS and text:  # tshark prints nothing for an empty string
-                put("s7comm.szl.001c." + _TEXT_FIELDS[r.index], text)
+        for c in component.records:
+            put("s7comm.szl.001c.000x.index", c.index)
+            text = component.text(c.index)
+            if c.index in _TEXT_FIELDS and text:  # tshark prints nothing for an empty string
+                put("s7comm.szl.001c." + _TEXT_FIELDS[c.index], text)
     return None

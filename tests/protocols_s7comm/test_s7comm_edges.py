@@ -13,10 +13,13 @@ from otm.protocols.common import INVALID, NEED_DATA, Anomaly
 from otm.protocols.s7comm import (
     BlockControlJob,
     ComponentIdentification,
+    ComponentRecord,
     CotpConnect,
     CotpData,
     CotpOther,
     DataItem,
+    ModuleIdentification,
+    ModuleIdentityRecord,
     PiService,
     PlcStop,
     RawBody,
@@ -26,6 +29,9 @@ from otm.protocols.s7comm import (
     S7AnyItem,
     S7Pdu,
     S7PlusPdu,
+    SetupCommunication,
+    SzlResponse,
+    Tpkt,
     Userdata,
     UserdataData,
     UserdataParameter,
@@ -38,7 +44,10 @@ from otm.protocols.s7comm import (
     decode_szl_0011,
     decode_szl_response,
     decode_tpkt,
+    encode_cotp,
     encode_s7,
+    encode_szl_0011,
+    encode_tpkt,
     frame_length,
     parse_block_file_name,
     pdu_operation,
@@ -260,8 +269,8 @@ def test_setup_communication_from_snap7() -> None:
     # snap7_s300_everything.pcapng frame 1: PDU length 480, one job each way.
     pdu = _s7("0300001902f08032010000000000080000f0000001000101e0")
     assert pdu_operation(pdu) == ("setup_communication", "session")
-    assert pdu.body.function == 0xF0
-    assert (pdu.body.max_amq_calling, pdu.body.pdu_length) == (1, 480)  # type: ignore[union-attr]
+    assert isinstance(pdu.body, SetupCommunication) and pdu.body.function == 0xF0
+    assert (pdu.body.max_amq_calling, pdu.body.pdu_length) == (1, 480)
 
 
 def test_userdata_parameter_length_disagrees_with_the_header() -> None:
@@ -460,6 +469,22 @@ def test_szl_001c_texts_lose_nul_and_space_padding() -> None:
     assert ident.fields() == {"plc_name": "PLC name"}
 
 
+def test_szl_001c_manufacturer_and_oem_records_carry_numbers() -> None:
+    # index 9: manufacturer id u16 (0x002A Siemens), profile id u16, profile type u16;
+    # index 0x0A: OEM copyright text (26 bytes), OEM id u16, OEM additional id u32.
+    maker = ComponentRecord(9, bytes.fromhex("002af6000001") + bytes(26))
+    oem = ComponentRecord(10, b"ACME".ljust(26, b"\x00") + bytes.fromhex("0007" + "00000100"))
+    ident = ComponentIdentification(0x001C, 0, (maker, oem))
+    assert ident.fields() == {
+        "oem_copyright": "ACME",
+        "manufacturer_id": 0x2A,
+        "profile_id": 0xF600,
+        "profile_specific_type": 1,
+        "oem_id": 7,
+        "oem_additional_id": 256,
+    }
+
+
 # --- reassembly bounds ---------------------------------------------------------------------------
 
 
@@ -575,3 +600,47 @@ def test_s7plus_identity_strings_of_a_create_object_response() -> None:
     assert not isinstance(tpkt, Anomaly) and isinstance(tpkt.cotp, CotpData)
     assert s7plus_identity_strings(tpkt.cotp.payload) == ["6ES7 214-1HE30-0XB0", "V2.2"]
     assert s7plus_identity_strings(b"\x01\x02abc;V9") == []
+
+
+# --- encoders refuse what does not fit ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        S7Pdu(
+            7,
+            0,
+            0,
+            None,
+            None,
+            Userdata(UserdataParameter(0x11, 4, 16, 1, 0, None, None, None), None),
+        ),
+        S7Pdu(1, 0, 0, None, None, ReadVarRequest((S7AnyItem(2, 1, 0, 0x84, 1 << 24),))),
+        S7Pdu(1, 0, 0, None, None, ReadVarRequest((S7AnyItem(2, 1, 0, 0x84, 0),) * 256)),
+        S7Pdu(1, 0x10000, 0, None, None, RawBody(b"\x00", b"")),
+    ],
+)
+def test_s7_encoder_refuses_values_that_do_not_fit(message: S7Pdu) -> None:
+    with pytest.raises(ValueError):
+        encode_s7(message)
+
+
+def test_cotp_and_tpkt_encoders_refuse_values_that_do_not_fit() -> None:
+    with pytest.raises(ValueError):
+        encode_cotp(CotpData(True, 0x80, b""))
+    with pytest.raises(ValueError):
+        encode_cotp(CotpConnect(0xE0, 16, 0, 0, 0, ()))
+    with pytest.raises(ValueError):
+        encode_tpkt(Tpkt(0, CotpOther(0x60, b"", b"")))
+
+
+def test_szl_encoders_refuse_records_that_do_not_fit() -> None:
+    with pytest.raises(ValueError):
+        encode_szl_response(SzlResponse(0x11, 0, 4, (b"abc",)))
+    with pytest.raises(ValueError):
+        encode_szl_0011(
+            ModuleIdentification(0x11, 0, (ModuleIdentityRecord(1, "x" * 21, 0, 0, 0),))
+        )
+    with pytest.raises(ValueError):
+        component_record(1, "y" * 33)

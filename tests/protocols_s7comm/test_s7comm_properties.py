@@ -11,6 +11,7 @@ Three families:
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import pytest
@@ -58,22 +59,20 @@ FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCh
 ROUND = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def _seeds() -> list[bytes]:
+@cache
+def _seeds() -> tuple[bytes, ...]:
     """A few real TPKTs of each capture, to start mutations from real shapes."""
     out: list[bytes] = []
     for name in S7_CAPTURES:
         pdus = capture_pdus(name)
         out.extend(p.tpkt for p in pdus[:: max(1, len(pdus) // 12)])
-    return out
-
-
-SEEDS = _seeds()
+    return tuple(out)
 
 
 @st.composite
 def mutated_tpkts(draw: st.DrawFn) -> bytes:
     """A real TPKT with some bytes changed, cut short or extended."""
-    raw = bytearray(draw(st.sampled_from(SEEDS)))
+    raw = bytearray(draw(st.sampled_from(_seeds())))
     for _ in range(draw(st.integers(0, 4))):
         at = draw(st.integers(0, len(raw) - 1))
         raw[at] = draw(st.integers(0, 255))

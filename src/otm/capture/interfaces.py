@@ -62,6 +62,9 @@ class DatagramHandler(Protocol):
     def on_datagram(self, payload: bytes, from_client: bool, frame: int, ts: float) -> None:
         """One UDP payload (after IPv4 reassembly, if it was fragmented)."""
 
+    def on_close(self, ts: float) -> None:
+        """The conversation ended (idle timeout, eviction or end of capture)."""
+
 
 class StreamFactory(Protocol):
     """Creates the handler of a new TCP connection on a registered port."""

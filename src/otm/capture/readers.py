@@ -146,6 +146,12 @@ class CaptureReader:
         self._base = 0  # stream offset of self._buf[0]
         self._eof = False
         self._read_failed: str | None = None
+        self._started = False
+
+    def _start(self) -> bool:
+        """True the first time only: a reader is one streaming pass."""
+        started, self._started = self._started, True
+        return not started
 
     # -- buffer management (rare path: once per READ_BLOCK) ------------------
 
@@ -241,6 +247,8 @@ class PcapReader(CaptureReader):
         self._pos = 24
 
     def __iter__(self) -> Iterator[Frame]:
+        if not self._start():
+            return
         unpack = self._record.unpack_from
         hlen = self._record_len
         linktype = self.linktype
@@ -367,6 +375,8 @@ class PcapngReader(CaptureReader):
         return _Interface(linktype & 0xFFFF, snaplen, divisor, offset)
 
     def __iter__(self) -> Iterator[Frame]:
+        if not self._start():
+            return
         buf, pos = self._buf, self._pos
         self._buf = b""
         end = len(buf)

@@ -96,7 +96,8 @@ def analyze(
     _print_summary(result)
     errors = [c for c in result.captures if c.error]
     for c in errors:
-        err.print(f"[bold red]error:[/] {c.path}: {c.error}")
+        message = c.error or ""
+        err.print(f"[bold red]error:[/] {message if c.path in message else f'{c.path}: {message}'}")
     if errors:
         raise typer.Exit(1)
 

@@ -7,6 +7,7 @@ from typing import Protocol
 from otm.capture.interfaces import FlowKey
 from otm.capture.walker import PacketWalker
 from otm.sensing.aggregate import Tally
+from otm.sensing.enip import EnipSensor
 from otm.sensing.modbus import ModbusSensor
 from otm.sensing.s7comm import S7Sensor
 
@@ -21,5 +22,6 @@ class Sensor(Protocol):
 
 SENSORS: tuple[Sensor, ...] = (
     ModbusSensor(),
+    EnipSensor(),
     S7Sensor(),
 )

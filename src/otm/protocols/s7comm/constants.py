@@ -570,7 +570,7 @@ SZL_001C_INDEX_NAMES: Mapping[int, str] = MappingProxyType(
         0x0007: "module_type_name",
         0x0008: "memory_card_serial",
         0x0009: "manufacturer_and_profile",
-        0x000A: "oem_id",
+        0x000A: "oem_copyright",
         0x000B: "location_designation",
     }
 )

@@ -910,6 +910,13 @@ class ComponentIdentification:
     def oem_id(self) -> int | None:
         return self._u16(0x0A, 26)
 
+    @property
+    def oem_additional_id(self) -> int | None:
+        for r in self.records:
+            if r.index == 0x0A and len(r.data) >= 32:
+                return int.from_bytes(r.data[28:32], "big")
+        return None
+
     def fields(self) -> dict[str, str | int]:
         """Every present value by name (``SZL_001C_INDEX_NAMES`` names for texts)."""
         out: dict[str, str | int] = {}
@@ -921,7 +928,8 @@ class ComponentIdentification:
             ("manufacturer_id", self.manufacturer_id),
             ("profile_id", self.profile_id),
             ("profile_specific_type", self.profile_specific_type),
-            ("oem_numeric_id", self.oem_id),
+            ("oem_id", self.oem_id),
+            ("oem_additional_id", self.oem_additional_id),
         ):
             if number is not None:
                 out[name] = number

@@ -107,14 +107,15 @@ _MAX_STRINGS = 32
 
 
 def s7plus_identity_strings(payload: bytes) -> list[str]:
-    """Best effort: order numbers and versions in an S7comm-plus payload, in order.
+    """Best effort: order numbers and versions in an S7comm-plus payload.
 
     The CreateObject response of a CPU carries its identity in an attribute
     string such as ``1;6ES7 214-1HE30-0XB0 ;V2.2``; this scans printable ASCII
     runs for Siemens order numbers (``6ES7 214-1HE30-0XB0``) and versions
     (``V2.2``), without decoding the object tree, so it can miss strings
     split across fragments and is no proof of which attribute held them.
-    Duplicates are dropped.
+    Printable runs are scanned in order, each giving its order numbers then
+    its versions; duplicates are dropped.
     """
     found: list[str] = []
     for run in _PRINTABLE.findall(payload):

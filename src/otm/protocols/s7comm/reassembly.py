@@ -22,14 +22,14 @@ from otm.protocols.s7comm.messages import S7Pdu, Userdata
 
 DEFAULT_MAX_BYTES = 1 << 16
 """Bytes one chain may collect.  An SZL list is LENTHDR x N_DR bytes; the
-largest lists CPUs return (the diagnostic buffer, module status of big
-racks) stay well below 64 KiB, and an S7 PDU is at most 960 bytes, so 64 KiB
-is at least 68 fragments."""
+largest lists CPUs return (the diagnostic buffer, module status of big racks)
+stay well below 64 KiB; with PDUs of 240-960 bytes that is 68 fragments or more."""
 
 DEFAULT_MAX_CHAINS = 8
 """Chains open at once.  A client waits for each fragment before asking for
-the next, and the CPU answers at most ``max AmQ`` jobs in parallel (1-8 on
-every CPU seen), so more open chains means lost fragments: the oldest is dropped."""
+the next, and a CPU runs at most "max AmQ" jobs in parallel (negotiated by
+setup communication: 1 or 2 in the shared captures), so more than 8 open
+chains means fragments were lost: the oldest chain is dropped."""
 
 
 @dataclass(frozen=True, slots=True)

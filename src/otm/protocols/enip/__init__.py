@@ -1,0 +1,1 @@
+"""EtherNet/IP encapsulation and CIP codec (sans I/O)."""
