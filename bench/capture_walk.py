@@ -70,6 +70,9 @@ class _NullDatagram:
     def on_datagram(self, payload: bytes, from_client: bool, frame: int, ts: float) -> None:
         pass
 
+    def on_close(self, ts: float) -> None:
+        pass
+
 
 def _stream(key: FlowKey, ts: float, frame: int) -> _Null:
     return _Null()

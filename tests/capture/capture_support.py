@@ -27,7 +27,8 @@ def toy_framer(buf: bytes, start: int) -> int:
         return -1
     if len(buf) - start < 3:
         return 0
-    return 3 + struct.unpack_from(">H", buf, start + 1)[0]
+    length: int = struct.unpack_from(">H", buf, start + 1)[0]
+    return 3 + length
 
 
 def pdu(body: bytes) -> bytes:
@@ -75,9 +76,9 @@ class Recorder:
         self.traffic.append((key, first_ts, last_ts, packets, octets, first_frame))
 
     def ethernet(
-        self, payload: bytes, src: str, dst: str, vlan: int | None, frame: int, ts: float
+        self, payload: bytes, src_mac: str, dst_mac: str, vlan: int | None, frame: int, ts: float
     ) -> None:
-        self.ether.append((payload, src, dst, vlan, frame))
+        self.ether.append((payload, src_mac, dst_mac, vlan, frame))
 
     def pdus(self, flow: int | None = None) -> list[tuple[bytes, bool]]:
         """(PDU, from_client) in delivery order, of one flow or all."""
@@ -120,6 +121,9 @@ class DatagramRecorder:
 
     def on_datagram(self, payload: bytes, from_client: bool, frame: int, ts: float) -> None:
         self.rec.events.append(("datagram", self.flow, payload, from_client, frame))
+
+    def on_close(self, ts: float) -> None:
+        self.rec.events.append(("close", self.flow, ts))
 
 
 def recording_walker(

@@ -302,7 +302,7 @@ def test_unregistered_flows_are_counted_not_reassembled() -> None:
     ((key, first, last, packets, octets, first_frame),) = rec.traffic
     assert (key.client_ip, key.server_port, packets, first_frame) == (CLIENT, 80, 8, 1)
     assert octets == sum(len(f) for f in frames)
-    assert (first, last) == (1000.0, pytest.approx(1000.07))
+    assert first == 1000.0 and last == pytest.approx(1000.07)
 
 
 def test_closed_connection_lingers_then_is_reported() -> None:
@@ -436,7 +436,18 @@ def test_udp_conversation_direction_and_payloads() -> None:
         (b"request", True),
         (b"x" * 2, True),
     ]
+    assert rec.kinds()[-1] == "close"  # at the end of the capture
     assert rec.traffic[0][3] == 3
+
+
+def test_udp_conversation_ends_after_idle_timeout() -> None:
+    walker, rec = recording_walker(udp_idle_timeout=30.0)
+    walker.feed(1, 0.0, 1, _udp_frame(CLIENT, SERVER, 50000, UDP_PORT, b"a"))
+    walker.feed(SWEEP_FRAMES, 100.0, 1, _udp_frame(CLIENT, "10.0.0.3", 50001, 9, b"b"))
+    assert rec.kinds() == ["open", "datagram", "close"] and len(rec.traffic) == 1
+    walker.feed(SWEEP_FRAMES + 1, 101.0, 1, _udp_frame(CLIENT, SERVER, 50000, UDP_PORT, b"c"))
+    walker.finish()
+    assert rec.kinds() == ["open", "datagram", "close", "open", "datagram", "close"]
 
 
 def test_udp_same_port_both_sides_first_sender_is_client() -> None:

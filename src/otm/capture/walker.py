@@ -540,7 +540,7 @@ class PacketWalker:
                 self._end_tcp(half.flow, now)
         for uhalf in list(self._udp.values()):
             if uhalf is uhalf.conv.client:
-                self._end_udp(uhalf.conv, now)
+                self._end_udp(uhalf.conv)
         self._frag_cleared += self._frag.clear()
 
     # -- general path -------------------------------------------------------------
@@ -576,7 +576,7 @@ class PacketWalker:
             if uhalf is conv.client and max(uhalf.last_ts, conv.server.last_ts) < udp_limit:
                 stale_udp.append(conv)
         for conv in stale_udp:
-            self._end_udp(conv, now)
+            self._end_udp(conv)
 
     def _make_room(self, now: float) -> None:
         """At the flow cap: end the least recently active eighth of the flows."""
@@ -594,7 +594,7 @@ class PacketWalker:
             if isinstance(flow, _TcpFlow):
                 self._end_tcp(flow, now)
             else:
-                self._end_udp(flow, now)
+                self._end_udp(flow)
 
     def _slow(self, frame_no: int, ts: float, linktype: int, data: bytes, dlen: int) -> None:
         self._frames += 1
@@ -905,11 +905,9 @@ class PacketWalker:
         self._flows -= 1
         self._report(flow.key, flow.first_ts, flow.first_frame, client, server)
 
-    def _end_udp(self, conv: _UdpConv, ts: float) -> None:
+    def _end_udp(self, conv: _UdpConv) -> None:
         """Tell the handler, report and forget a conversation."""
         client, server = conv.client, conv.server
-        if client.handler is not None:
-            client.handler.on_close(ts)
         if self._udp.get(client.dkey) is client:
             del self._udp[client.dkey]
         if self._udp.get(server.dkey) is server:

@@ -15,6 +15,7 @@ from otm.capture.interfaces import FlowKey
 from otm.capture.walker import PacketWalker
 from otm.observations.records import Communication, Observation, Transport
 from otm.sensing.aggregate import Tally
+from otm.sensing.labels import FlowLabels
 from otm.sensing.registry import SENSORS
 
 Progress = Callable[[int, int], None]
@@ -46,9 +47,9 @@ class PassiveEngine:
     def __init__(self, ref: str, source: str = "capture") -> None:
         self.tally = Tally(ref, source)
         self.walker = PacketWalker()
-        self.protocol_of: dict[FlowKey, str] = {}
+        self.labels = FlowLabels()
         for sensor in SENSORS:
-            sensor.register(self.walker, self.tally, self.protocol_of)
+            sensor.register(self.walker, self.tally, self.labels)
         self.walker.on_host(self._host)
         self.walker.on_traffic(self._traffic)
         self._industrial = 0
@@ -66,9 +67,21 @@ class PassiveEngine:
         octets: int,
         first_frame: int,
     ) -> None:
-        protocol = self.protocol_of.get(key)
+        protocol = self.labels.protocol.pop(key, None)
         if not protocol:
             return
+        if key in self.labels.reversed:
+            self.labels.reversed.discard(key)
+            key = FlowKey(
+                key.transport,
+                key.server_ip,
+                key.server_port,
+                key.client_ip,
+                key.client_port,
+                key.server_mac,
+                key.client_mac,
+                key.vlan,
+            )
         self._industrial += packets
         self._flows += 1
         self.tally.communication(

@@ -52,6 +52,7 @@ from otm.protocols.enip.constants import (
 from otm.protocols.enip.framing import frame_length
 from otm.protocols.enip.messages import CipResponse, IdentityItem, IdentityObject
 from otm.sensing.aggregate import Tally
+from otm.sensing.labels import FlowLabels
 
 PROTOCOL = "enip"
 
@@ -88,18 +89,18 @@ class _Analysis:
 class EnipSensor:
     """Registers EtherNet/IP on TCP and UDP 44818 and implicit I/O on UDP 2222."""
 
-    def register(self, walker: PacketWalker, tally: Tally, protocol_of: dict[FlowKey, str]) -> None:
+    def register(self, walker: PacketWalker, tally: Tally, labels: FlowLabels) -> None:
         """Attach to the walker."""
         cache: dict[bytes, _Analysis] = {}
 
         def tcp(key: FlowKey, ts: float, frame: int) -> EnipStream:
-            return EnipStream(key, tally, protocol_of, cache, Transport.TCP)
+            return EnipStream(key, tally, labels, cache, Transport.TCP)
 
         def udp(key: FlowKey, ts: float, frame: int) -> EnipStream:
-            return EnipStream(key, tally, protocol_of, cache, Transport.UDP)
+            return EnipStream(key, tally, labels, cache, Transport.UDP)
 
         def io(key: FlowKey, ts: float, frame: int) -> IoStream:
-            return IoStream(key, tally, protocol_of)
+            return IoStream(key, tally, labels)
 
         walker.register_tcp(TCP_PORT, PROTOCOL, frame_length, tcp)
         walker.register_udp(UDP_PORT, PROTOCOL, udp)
@@ -172,10 +173,11 @@ class EnipStream:
 
     __slots__ = (
         "cache",
+        "flipped",
         "key",
+        "labels",
         "ops",
         "pending",
-        "protocol_of",
         "shapes",
         "tally",
         "transport",
@@ -186,19 +188,20 @@ class EnipStream:
         self,
         key: FlowKey,
         tally: Tally,
-        protocol_of: dict[FlowKey, str],
+        labels: FlowLabels,
         cache: dict[bytes, _Analysis],
         transport: Transport,
     ) -> None:
         self.key = key
         self.tally = tally
-        self.protocol_of = protocol_of
+        self.labels = labels
         self.cache = cache
         self.transport = transport
         self.ops: dict[tuple[str, str], list[float]] = {}
         self.pending: dict[bytes, tuple[_Target, ...]] = {}
         self.shapes: set[tuple[object, ...]] = set()
         self.valid = False
+        self.flipped = False
 
     # -- per message ---------------------------------------------------------------
 
@@ -215,8 +218,17 @@ class EnipStream:
         command, length, _, status = head
         if not self.valid:
             self.valid = True
-            self.protocol_of[self.key] = PROTOCOL
+            self.labels.protocol[self.key] = PROTOCOL
+        if self.flipped:
+            from_client = not from_client
         reply = self._is_reply(command, length, from_client)
+        if reply == from_client and not self.ops and self.transport is Transport.UDP:
+            # A reply seen first on a port-44818-to-44818 conversation: the
+            # walker took the device for the client; the device is the server.
+            self.labels.reversed.add(self.key)
+            self.key = _swap(self.key)
+            self.flipped = not self.flipped
+            from_client = not from_client
         if not reply:
             self._count((command_name(command), command_category(command)), frame, ts)
             if command in (SEND_RR_DATA, SEND_UNIT_DATA):
@@ -370,12 +382,12 @@ class EnipStream:
 class IoStream:
     """Class 0/1 implicit I/O on UDP 2222: counted, validated once per shape."""
 
-    __slots__ = ("count", "first", "frame", "key", "last", "protocol_of", "shapes", "tally")
+    __slots__ = ("count", "first", "frame", "key", "labels", "last", "shapes", "tally")
 
-    def __init__(self, key: FlowKey, tally: Tally, protocol_of: dict[FlowKey, str]) -> None:
+    def __init__(self, key: FlowKey, tally: Tally, labels: FlowLabels) -> None:
         self.key = key
         self.tally = tally
-        self.protocol_of = protocol_of
+        self.labels = labels
         self.count = 0
         self.first = self.last = 0.0
         self.frame = 0
@@ -391,7 +403,7 @@ class IoStream:
                 return
             if len(self.shapes) < MAX_SHAPES:
                 self.shapes.add(len(payload))
-            self.protocol_of[self.key] = PROTOCOL
+            self.labels.protocol[self.key] = PROTOCOL
         if not self.count:
             self.first, self.frame = ts, frame
         self.count += 1
@@ -415,6 +427,19 @@ class IoStream:
                 self.frame,
             )
             self.count = 0
+
+
+def _swap(key: FlowKey) -> FlowKey:
+    return FlowKey(
+        key.transport,
+        key.server_ip,
+        key.server_port,
+        key.client_ip,
+        key.client_port,
+        key.server_mac,
+        key.client_mac,
+        key.vlan,
+    )
 
 
 def _single_attribute(attribute: int | None, data: bytes) -> dict[str, str | int]:

@@ -34,6 +34,7 @@ from otm.protocols.modbus.constants import (
 from otm.protocols.modbus.framing import frame_length
 from otm.protocols.modbus.messages import ReadDeviceIdentificationResponse, ReportServerIdResponse
 from otm.sensing.aggregate import Tally
+from otm.sensing.labels import FlowLabels
 
 PROTOCOL = "modbus"
 PORT = 502
@@ -59,11 +60,11 @@ _SUB_CODED = frozenset({8, 43, 90})
 class ModbusSensor:
     """Registers the Modbus/TCP stream handler on port 502."""
 
-    def register(self, walker: PacketWalker, tally: Tally, protocol_of: dict[FlowKey, str]) -> None:
+    def register(self, walker: PacketWalker, tally: Tally, labels: FlowLabels) -> None:
         """Attach to the walker."""
 
         def factory(key: FlowKey, ts: float, frame: int) -> ModbusStream:
-            return ModbusStream(key, tally, protocol_of)
+            return ModbusStream(key, tally, labels)
 
         walker.register_tcp(PORT, PROTOCOL, frame_length, factory)
 
@@ -71,12 +72,12 @@ class ModbusSensor:
 class ModbusStream:
     """One Modbus/TCP connection."""
 
-    __slots__ = ("key", "ops", "protocol_of", "shapes", "tally", "units", "valid")
+    __slots__ = ("key", "labels", "ops", "shapes", "tally", "units", "valid")
 
-    def __init__(self, key: FlowKey, tally: Tally, protocol_of: dict[FlowKey, str]) -> None:
+    def __init__(self, key: FlowKey, tally: Tally, labels: FlowLabels) -> None:
         self.key = key
         self.tally = tally
-        self.protocol_of = protocol_of
+        self.labels = labels
         self.ops: dict[int, list[float]] = {}  # code -> [count, first, last, frame]
         self.shapes: set[tuple[bool, int, int]] = set()
         self.units: set[int] = set()
@@ -93,7 +94,7 @@ class ModbusStream:
             return
         if not self.valid:
             self.valid = True
-            self.protocol_of[self.key] = PROTOCOL
+            self.labels.protocol[self.key] = PROTOCOL
         if from_client:
             code = (pdu[6] << 8) | fc
             if fc in _SUB_CODED:

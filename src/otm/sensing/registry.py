@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from otm.capture.interfaces import FlowKey
 from otm.capture.walker import PacketWalker
 from otm.sensing.aggregate import Tally
 from otm.sensing.enip import EnipSensor
+from otm.sensing.labels import FlowLabels
 from otm.sensing.modbus import ModbusSensor
 from otm.sensing.s7comm import S7Sensor
 
@@ -15,9 +15,7 @@ from otm.sensing.s7comm import S7Sensor
 class Sensor(Protocol):
     """Attaches a protocol's handlers to the packet walker."""
 
-    def register(
-        self, walker: PacketWalker, tally: Tally, protocol_of: dict[FlowKey, str]
-    ) -> None: ...
+    def register(self, walker: PacketWalker, tally: Tally, labels: FlowLabels) -> None: ...
 
 
 SENSORS: tuple[Sensor, ...] = (

@@ -41,6 +41,7 @@ from otm.protocols.s7comm.messages import CotpConnect, S7Pdu
 from otm.protocols.s7comm.plus import s7plus_identity_strings
 from otm.protocols.s7comm.reassembly import UserdataReassembler, UserdataUnit
 from otm.sensing.aggregate import Tally
+from otm.sensing.labels import FlowLabels
 
 PORT = 102
 S7COMM = "s7comm"
@@ -62,11 +63,11 @@ _CR = 0xE0
 class S7Sensor:
     """Registers the S7comm stream handler on port 102."""
 
-    def register(self, walker: PacketWalker, tally: Tally, protocol_of: dict[FlowKey, str]) -> None:
+    def register(self, walker: PacketWalker, tally: Tally, labels: FlowLabels) -> None:
         """Attach to the walker."""
 
         def factory(key: FlowKey, ts: float, frame: int) -> S7Stream:
-            return S7Stream(key, tally, protocol_of)
+            return S7Stream(key, tally, labels)
 
         walker.register_tcp(PORT, S7COMM, frame_length, factory)
 
@@ -76,20 +77,20 @@ class S7Stream:
 
     __slots__ = (
         "key",
+        "labels",
         "named",
         "ops",
         "protocol",
-        "protocol_of",
         "rack_slot",
         "reassembler",
         "shapes",
         "tally",
     )
 
-    def __init__(self, key: FlowKey, tally: Tally, protocol_of: dict[FlowKey, str]) -> None:
+    def __init__(self, key: FlowKey, tally: Tally, labels: FlowLabels) -> None:
         self.key = key
         self.tally = tally
-        self.protocol_of = protocol_of
+        self.labels = labels
         self.ops: dict[tuple[int, int, int, int], list[float]] = {}
         self.named: dict[tuple[str, str, str], list[float]] = {}
         self.shapes: set[tuple[object, ...]] = set()
@@ -128,7 +129,7 @@ class S7Stream:
     def _set_protocol(self, name: str) -> None:
         if self.protocol != name:
             self.protocol = name
-            self.protocol_of[self.key] = name
+            self.labels.protocol[self.key] = name
 
     def _count(self, table: dict, key: object, frame: int, ts: float) -> None:  # type: ignore[type-arg]
         entry = table.get(key)

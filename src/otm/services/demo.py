@@ -26,6 +26,23 @@ from pathlib import Path
 
 from otm.capture.frames import ETH_IPV4, PROTO_UDP, TcpSession, ethernet, ipv4, udp
 from otm.capture.writer import PcapWriter
+from otm.protocols.enip import codec as enip
+from otm.protocols.enip.messages import (
+    CipPath,
+    CipRequest,
+    CipResponse,
+    CpfItem,
+    Encapsulation,
+    IdentityItem,
+    IdentityObject,
+    ListIdentityResponse,
+    LogicalSegment,
+    PortSegment,
+    RegisterSession,
+    SendData,
+    SymbolSegment,
+    UnconnectedSend,
+)
 from otm.protocols.modbus import codec as modbus
 from otm.protocols.modbus.messages import (
     Adu,
@@ -144,6 +161,73 @@ def _office_traffic(clock: _Clock) -> None:
     clock.emit(web.close())
 
 
+def _encap(command: int, data: bytes, session: int = 0, context: int = 0) -> bytes:
+    return enip.encode_encapsulation(
+        Encapsulation(command, session, 0, context.to_bytes(8, "little"), 0, data)
+    )
+
+
+def _rr(cip: bytes) -> bytes:
+    items = (CpfItem(0x0000, b""), CpfItem(0x00B2, cip))
+    return enip.encode_send_data(SendData(0, 10, items))
+
+
+def _enip_session(clock: _Clock, s: TcpSession, session: int) -> None:
+    clock.emit(s.handshake())
+    clock.emit(s.send(_encap(0x65, enip.encode_register_session(RegisterSession(1, 0)))))
+    reply = enip.encode_register_session(RegisterSession(1, 0))
+    clock.emit(s.send(_encap(0x65, reply, session), from_client=False))
+
+
+def _enip_discovery(clock: _Clock) -> None:
+    """Broadcast ListIdentity from the engineering station, the adapter answers."""
+    ask = _encap(0x63, b"")
+    packet = ipv4(
+        EWS[0], "10.10.255.255", PROTO_UDP, udp(44818, 44818, ask, EWS[0], "10.10.255.255")
+    )
+    clock.emit([ethernet("ff:ff:ff:ff:ff:ff", EWS[1], ETH_IPV4, packet)])
+    item = IdentityItem(
+        1, 2, 44818, ENIP_PLC[0], 1, 0x0C, 166, 11, 2, 0x0030, 0x00C0FFEE, "1756-EN2T/D", 3
+    )
+    answer = _encap(0x63, enip.encode_list_identity_response(ListIdentityResponse((item,))))
+    packet = ipv4(ENIP_PLC[0], EWS[0], PROTO_UDP, udp(44818, 44818, answer, ENIP_PLC[0], EWS[0]))
+    clock.emit([ethernet(EWS[1], ENIP_PLC[1], ETH_IPV4, packet)])
+
+
+def _enip_controller_identity(clock: _Clock) -> None:
+    """The engineering station reads the Identity object of the controller in slot 0."""
+    s = _session(EWS, ENIP_PLC, 44818, 50030)
+    _enip_session(clock, s, 0x1001)
+    identity = CipRequest(
+        0x01, CipPath((LogicalSegment("class", 1), LogicalSegment("instance", 1))), b""
+    )
+    route = CipPath((PortSegment(1, b"\x00"),))
+    send = UnconnectedSend(0x0A, 0xF0, identity, route)
+    request = CipRequest(
+        0x52,
+        CipPath((LogicalSegment("class", 6), LogicalSegment("instance", 1))),
+        enip.encode_unconnected_send(send),
+    )
+    clock.emit(s.send(_encap(0x6F, _rr(enip.encode_cip_request(request)), 0x1001, 7)))
+    controller = IdentityObject(1, 0x0E, 166, 33, 11, 0x3160, 0x01234567, "1756-L83E/B")
+    reply = CipResponse(0x01, 0, (), enip.encode_identity_attributes(controller))
+    clock.emit(
+        s.send(_encap(0x6F, _rr(enip.encode_cip_response(reply)), 0x1001, 7), from_client=False)
+    )
+    clock.emit(s.close())
+
+
+def _enip_tag_read(clock: _Clock, s: TcpSession, n: int) -> None:
+    path = CipPath((SymbolSegment("Line3_Speed"),))
+    request = CipRequest(0x4C, path, b"\x01\x00")
+    clock.emit(s.send(_encap(0x6F, _rr(enip.encode_cip_request(request)), 0x2002, n)))
+    value = struct.pack("<Hf", 0xCA, 1200.0 + n)
+    reply = CipResponse(0x4C, 0, (), value)
+    clock.emit(
+        s.send(_encap(0x6F, _rr(enip.encode_cip_response(reply)), 0x2002, n), from_client=False)
+    )
+
+
 def _tpkt(body: S7Body, rosctr: int, ref: int) -> bytes:
     ack = rosctr in (2, 3)
     pdu = S7Pdu(rosctr, 0, ref, 0 if ack else None, 0 if ack else None, body)
@@ -213,6 +297,8 @@ def _s7_engineering(clock: _Clock) -> None:
 
 STEPS: tuple[Callable[[_Clock], None], ...] = (
     _modbus_identification,
+    _enip_discovery,
+    _enip_controller_identity,
     _s7_engineering,
     _office_traffic,
     _modbus_write,
@@ -228,13 +314,17 @@ def write_demo_capture(path: Path, poll_cycles: int = 60) -> int:
         clock.emit(hmi_modbus.handshake())
         hmi_s7 = _session(HMI, S7_PLC, 102, 49153)
         _s7_connect(clock, hmi_s7)
+        hmi_enip = _session(HMI, ENIP_PLC, 44818, 49154)
+        _enip_session(clock, hmi_enip, 0x2002)
         for step in STEPS:
             step(clock)
         for cycle in range(poll_cycles):
             _modbus_polling(clock, hmi_modbus, cycle + 1)
+            _enip_tag_read(clock, hmi_enip, cycle + 1)
             if cycle % 10 == 0:
                 _s7_polling(clock, hmi_s7, cycle + 10)
             clock.wait(1.0)
         clock.emit(hmi_modbus.close())
         clock.emit(hmi_s7.close())
+        clock.emit(hmi_enip.close())
         return clock.frames
