@@ -95,9 +95,10 @@ class HostHandler(Protocol):
 
 
 class TrafficHandler(Protocol):
-    """Told per flow at flush time how much it carried (every flow, industrial or not).
+    """Told per flow, when it ends, how much it carried (every flow, industrial or not).
 
-    ``protocol`` is the name registered for the server port, or "" if none.
+    Counts are frames and bytes on the wire in both directions; the sensing
+    layer decides which flows become links (those its sensors confirmed).
     """
 
     def __call__(

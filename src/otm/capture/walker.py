@@ -191,7 +191,23 @@ Segment = tuple[int, bytes, int, float]
 
 @dataclass(slots=True)
 class WalkStats:
-    """What the walker saw; ``malformed`` counts broken headers by kind."""
+    """What the walker saw.
+
+    ``frames``/``bytes``: every frame fed (captured lengths).  ``non_ip``:
+    frames that are neither IPv4 nor IPv6 (ARP, LLDP, PROFINET ...), of which
+    ``arp``.  ``fragments``: IP fragments seen; ``reassembled``: IPv4
+    datagrams rebuilt; ``fragments_dropped``: pending datagrams given up
+    (timeout, bounds, invalid fragment, end of capture).  ``ip_truncated``:
+    packets the capture cut short (snaplen).  ``flows``, ``tcp_flows``,
+    ``udp_flows``: flows created; ``flows_evicted``: ended by the flow cap.
+    ``hosts``: distinct (MAC, IP, VLAN) reported.  ``retransmissions``,
+    ``out_of_order``: segments already seen / held ahead of a hole;
+    ``gaps``/``gap_bytes``: holes declared lost; ``invalid``: byte runs the
+    framers rejected.  ``malformed``: broken headers by kind (``LinkError``
+    and ``IpError`` values, ``tcp_bad_header``, ``tcp_truncated``,
+    ``udp_bad_header``, ``udp_truncated``, ``udp_bad_length``,
+    ``arp_truncated``).
+    """
 
     frames: int = 0
     bytes: int = 0

@@ -100,6 +100,7 @@ class InventoryBuilder:
     def _seen(
         self, mac: str | None, ip: str | None, t: float, ev: Evidence, vlan: int | None
     ) -> None:
+        mac = mac or None  # link types without MACs report ""
         if ip is not None and not host_ip(ip):
             ip = None
         if mac is None and ip is None:

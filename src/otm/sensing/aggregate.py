@@ -96,7 +96,7 @@ class Tally:
         detail: tuple[tuple[str, str | int], ...] = (),
     ) -> None:
         """Add ``count`` occurrences of an operation on a link."""
-        key = (client_ip, server_ip, protocol, port, name, detail)
+        key = (client_ip, server_ip, protocol, port, name, category, detail)
         tally = self._ops.get(key)
         if tally is None:
             self._ops[key] = _OpTally(

@@ -31,10 +31,12 @@ from otm.observations.records import Transport
 from otm.protocols.common import Anomaly
 from otm.protocols.s7comm import codec, szl
 from otm.protocols.s7comm.constants import (
+    IDENTIFY_SZL_IDS,
     operation_category,
     operation_name,
     s7plus_function_category,
     s7plus_function_name,
+    userdata_category,
 )
 from otm.protocols.s7comm.framing import frame_length
 from otm.protocols.s7comm.messages import CotpConnect, S7Pdu
@@ -162,9 +164,11 @@ class S7Stream:
         self._set_protocol(S7COMM)
         # Jobs the PLC sends back during a download belong to the PG's operation.
         if from_client or rosctr == 1:
-            if (rosctr == 1 and function in _NAMED_BY_BODY_JOB) or (
-                rosctr == 7 and function == 4 and sub == 1
-            ):
+            if rosctr == 7 and function == 4 and sub == 1:
+                # read SZL: identification or not depends on the SZL id only
+                szl_id = codec.peek_szl_id(pdu)
+                self._count(self.ops, (rosctr, function, sub, szl_id or 0), frame, ts)
+            elif rosctr == 1 and function in _NAMED_BY_BODY_JOB:
                 if decoded is None:
                     result = codec.decode_payload(_payload(pdu))
                     if not isinstance(result, S7Pdu):
@@ -175,7 +179,12 @@ class S7Stream:
             elif rosctr in (1, 7):
                 self._count(self.ops, (rosctr, function, sub, 0), frame, ts)
             return
-        if rosctr == 7 and function == 4 and sub == 1:
+        if (
+            rosctr == 7
+            and function == 4
+            and sub == 1
+            and (self.reassembler.pending or _response_szl_id(pdu) in IDENTIFY_SZL_IDS)
+        ):
             self._szl_response(pdu, decoded, frame, ts)
 
     def _szl_response(self, pdu: bytes, decoded: S7Pdu | None, frame: int, ts: float) -> None:
@@ -300,8 +309,13 @@ class S7Stream:
                 category = s7plus_function_category(function)
                 protocol = S7PLUS
             else:
+                szl_id = _
                 name = operation_name(rosctr, function, sub if sub >= 0 else None)
-                category = operation_category(rosctr, function, sub if sub >= 0 else None)
+                category = (
+                    userdata_category(function, sub, szl_id)
+                    if rosctr == 7 and szl_id
+                    else operation_category(rosctr, function, sub if sub >= 0 else None)
+                )
                 protocol = S7COMM
             self.tally.operation(
                 k.client_ip,
@@ -332,6 +346,21 @@ class S7Stream:
             )
         self.ops.clear()
         self.named.clear()
+
+
+def _response_szl_id(tpkt: bytes) -> int | None:
+    """The SZL id at the start of a read-SZL response's data, read in place, or None.
+
+    Layout after COTP: S7 header 10 | parameter (length at header bytes 6-7) |
+    return code 1 | transport size 1 | length 2 | SZL id 2.
+    """
+    p = 5 + tpkt[4]
+    if p + 10 > len(tpkt):
+        return None
+    d = p + 10 + ((tpkt[p + 6] << 8) | tpkt[p + 7])
+    if d + 6 > len(tpkt):
+        return None
+    return (tpkt[d + 4] << 8) | tpkt[d + 5]
 
 
 def _payload(tpkt: bytes) -> bytes:
