@@ -9,6 +9,12 @@ if [ ! -x .venv/bin/python ]; then
 fi
 extras=""
 if [ "${1:-}" = "--dev" ]; then extras="[dev]"; fi
-.venv/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v -i warning || true
-.venv/bin/python -m pip install -q -e ".${extras}" 2>&1 | grep -v -i warning || true
+log="$(mktemp)"
+if ! { .venv/bin/python -m pip install -q --upgrade pip && \
+       .venv/bin/python -m pip install -q -e ".${extras}"; } >"$log" 2>&1; then
+    cat "$log" >&2
+    echo "setup: pip install failed (log above)" >&2
+    exit 1
+fi
+rm -f "$log"
 .venv/bin/python -c "import otm" # fail loudly if the install did not work

@@ -73,6 +73,7 @@ class Tally:
         self._anomalies: dict[tuple[str, str, str | None], _AnomalyTally] = {}
         self._identities: dict[tuple[object, ...], _IdentityTally] = {}
         self._hosts: list[AssetSeen] = []
+        self._host_last: dict[tuple[str | None, str | None, int | None], tuple[float, int]] = {}
         self._comms: list[Communication] = []
         self.anomaly_totals: dict[str, int] = {}
 
@@ -165,6 +166,16 @@ class Tally:
     ) -> None:
         """A host was seen sending (first sighting; ``host_last`` for the last)."""
         self._hosts.append(AssetSeen(ts, mac, ip, self.evidence(frame, "frame source"), vlan))
+        self._host_last[(mac, ip, vlan)] = (ts, frame)
+
+    def touch_host(
+        self, mac: str | None, ip: str | None, vlan: int | None, ts: float, frame: int
+    ) -> None:
+        """A known host was still active at ``ts`` (ignored for unknown hosts)."""
+        key = (mac, ip, vlan)
+        last = self._host_last.get(key)
+        if last is not None and ts > last[0]:
+            self._host_last[key] = (ts, frame)
 
     def communication(self, comm: Communication) -> None:
         """A flow's traffic totals."""
@@ -174,6 +185,11 @@ class Tally:
         """Every observation tallied so far, in a deterministic order; resets the tally."""
         out: list[Observation] = []
         out.extend(self._hosts)
+        for host in self._hosts:
+            last, frame = self._host_last.get((host.mac, host.ip, host.vlan), (host.time, 0))
+            if last > host.time:
+                ev = self.evidence(frame or None, "last activity of the host")
+                out.append(AssetSeen(last, host.mac, host.ip, ev, host.vlan))
         comms: list[Communication] = sorted(self._comms, key=_comm_order)
         out.extend(comms)
         for t in sorted(
@@ -227,6 +243,7 @@ class Tally:
         self._anomalies.clear()
         self._identities.clear()
         self._hosts.clear()
+        self._host_last.clear()
         self._comms.clear()
         return out
 

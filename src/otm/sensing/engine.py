@@ -67,6 +67,8 @@ class PassiveEngine:
         octets: int,
         first_frame: int,
     ) -> None:
+        self.tally.touch_host(key.client_mac, key.client_ip, key.vlan, last_ts, 0)
+        self.tally.touch_host(key.server_mac, key.server_ip, key.vlan, last_ts, 0)
         protocol = self.labels.protocol.pop(key, None)
         if not protocol:
             return
