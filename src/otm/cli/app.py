@@ -205,7 +205,7 @@ def links(db: DbOption = None, format: Format = "table") -> None:
             link.client,
             link.server,
             link.protocol,
-            str(link.port),
+            f"{link.transport}/{link.port}",
             str(link.packets),
             str(link.bytes),
             ops,
