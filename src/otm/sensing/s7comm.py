@@ -21,6 +21,10 @@ responses (reassembled across userdata fragments) teach identity:
   name), ``memory_card_serial``, ``location``;
 - ``vendor`` = Siemens when the order number is a Siemens MLFB (6ES7, 6AG1,
   6ES5 ...) or the copyright says Siemens.
+
+The identity describes the station's CPU; when the connection request named
+its rack and slot, the same facts are also recorded for the component
+``rack R slot S`` of the asset (a station can hold several CPUs and CPs).
 """
 
 from __future__ import annotations
@@ -244,9 +248,16 @@ class S7Stream:
             message = "s7comm read_szl 0x001c response (component identification)"
         else:
             return
-        if self.rack_slot is not None:
-            fields["rack"], fields["slot"] = self.rack_slot
         k = self.key
+        if self.rack_slot is not None:
+            # The station's CPU, addressed by rack and slot in the COTP TSAP, is
+            # also listed as a component: a station may hold several CPUs/CPs.
+            rack, slot = self.rack_slot
+            component = f"rack {rack} slot {slot}"
+            self.tally.identity(
+                k.server_ip, k.server_mac, S7COMM, fields, ts, frame, message, component
+            )
+            fields = {**fields, "rack": rack, "slot": slot}
         self.tally.identity(k.server_ip, k.server_mac, S7COMM, fields, ts, frame, message)
 
     def _s7plus(
