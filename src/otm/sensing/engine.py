@@ -109,8 +109,11 @@ class PassiveEngine:
         """Walk every frame, then flush the tally."""
         self.walker.walk(frames, progress)
         ws = self.walker.stats
+        # The reader counts frames exactly as Wireshark numbers them; the
+        # walker's own total is the fallback for plain iterables.
+        counted = getattr(frames, "frames", None)
         stats = SensingStats(
-            frames=ws.frames,
+            frames=counted if isinstance(counted, int) else ws.frames,
             bytes=ws.bytes,
             industrial_packets=self._industrial,
             flows=self._flows,
