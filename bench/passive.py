@@ -114,19 +114,15 @@ def _child(args: list[str]) -> tuple[float, int, str]:
 
 
 OTM_CHILD = """
-import resource, sys, time
+import itertools, resource, sys, time
 from otm.capture.readers import open_capture
 from otm.inventory.builder import build_inventory
 from otm.sensing.engine import PassiveEngine
 limit = int(sys.argv[2])
-def frames(reader):
-    for item in reader:
-        if item[0] > limit:
-            break
-        yield item
 t = time.perf_counter()
 with open_capture(sys.argv[1]) as reader:
-    result = PassiveEngine(ref="bench").run(frames(reader))
+    frames = reader if limit <= 0 else itertools.islice(reader, limit)
+    result = PassiveEngine(ref="bench").run(frames)
 inv = build_inventory(result.observations)
 elapsed = time.perf_counter() - t
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -159,7 +155,7 @@ def main() -> None:
     ts_s = ts_kib = None
     if tshark is not None:
         ts_s, ts_kib, _ = _child([tshark, "-n", "-r", str(capture), "-q", "-z", "conv,ip"])
-    frames, otm_s, otm_kib, summary = run_otm(capture, 1 << 62)
+    frames, otm_s, otm_kib, summary = run_otm(capture, 0)
     quarter, q_s, q_kib, _ = run_otm(capture, frames // 4)
     print(f"capture: {frames} frames, {size_mb:.0f} MB")
     print(
