@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable
+from functools import lru_cache
 
 ROUTER_MIN_IPS = 3
 """A MAC seen as the source of this many distinct IPv4 addresses is a router's."""
@@ -36,6 +37,7 @@ def usable_mac(mac: str | None) -> bool:
         return False
 
 
+@lru_cache(maxsize=1 << 16)
 def host_ip(ip: str | None) -> bool:
     """True if the address can be a host's own (not multicast, broadcast, unspecified)."""
     if not ip:

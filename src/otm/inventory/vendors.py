@@ -21,7 +21,6 @@ from pycomm3.cip.status_info import VENDORS as _CIP_VENDORS
 NULL_MAC = "00:00:00:00:00:00"
 
 
-@lru_cache(maxsize=65536)
 def mac_vendor(mac: str) -> str | None:
     """The organisation the IEEE assigned this MAC's OUI to, or None."""
     if mac == NULL_MAC:  # loopback captures and placeholder addresses
@@ -32,8 +31,15 @@ def mac_vendor(mac: str) -> str | None:
         return None
     if first & 0x03:  # multicast or locally administered: no OUI owner
         return None
+    return _oui_owner(mac[:8].lower())
+
+
+@lru_cache(maxsize=4096)
+def _oui_owner(oui: str) -> str | None:
+    """Owner of a 24-bit OUI (``aa:bb:cc``); cached per OUI, as netaddr reads
+    its registry file on every lookup."""
     try:
-        org: str = netaddr.EUI(mac).oui.registration().org
+        org: str = netaddr.OUI(oui.replace(":", "-")).registration().org
     except (netaddr.NotRegisteredError, netaddr.AddrFormatError, IndexError, ValueError):
         return None
     return org.strip() or None
