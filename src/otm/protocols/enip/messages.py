@@ -252,7 +252,10 @@ class UnconnectedSend:
 
 @dataclass(frozen=True, slots=True)
 class MultipleServicePacket:
-    """Multiple Service Packet (0x0A) request or reply data: ``count 2 | offsets 2 x count | services``."""
+    """Multiple Service Packet (0x0A) request or reply data.
+
+    ``count 2 | offsets 2 x count (from the start of the data) | services``.
+    """
 
     services: tuple[bytes, ...]
 
