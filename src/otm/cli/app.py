@@ -120,6 +120,13 @@ def _print_summary(result: AnalysisResult) -> None:
             status,
         )
     console.print(table)
+    damaged: dict[str, int] = {}
+    for c in result.captures:
+        if c.stats is not None:
+            for kind, n in c.stats.malformed.items():
+                damaged[kind] = damaged.get(kind, 0) + n
+            if c.stats.gaps:
+                damaged["tcp_data_lost"] = damaged.get("tcp_data_lost", 0) + c.stats.gaps
     inv = result.inventory
     protocols: dict[str, int] = {}
     for link in inv.links.values():
@@ -142,6 +149,9 @@ def _print_summary(result: AnalysisResult) -> None:
         anomalies[key] = anomalies.get(key, 0) + a.count
     summary.add_row(
         "parse anomalies", ", ".join(f"{k} {v}" for k, v in sorted(anomalies.items())) or "none"
+    )
+    summary.add_row(
+        "malformed frames", ", ".join(f"{k} {v}" for k, v in sorted(damaged.items())) or "none"
     )
     console.print(summary)
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from otm.capture.interfaces import FlowKey
-from otm.capture.walker import PacketWalker
+from otm.capture.walker import PacketWalker, WalkStats
 from otm.observations.records import Communication, Observation, Transport
 from otm.sensing.aggregate import Tally
 from otm.sensing.labels import FlowLabels
@@ -30,7 +30,9 @@ class SensingStats:
     industrial_packets: int = 0
     flows: int = 0
     anomalies: dict[str, int] = field(default_factory=dict)
-    walk: object | None = None
+    malformed: dict[str, int] = field(default_factory=dict)
+    gaps: int = 0
+    walk: WalkStats | None = None
 
 
 @dataclass
@@ -118,6 +120,8 @@ class PassiveEngine:
             industrial_packets=self._industrial,
             flows=self._flows,
             anomalies=dict(self.tally.anomaly_totals),
+            malformed=dict(ws.malformed),
+            gaps=ws.gaps,
             walk=ws,
         )
         return SensingResult(self.tally.flush(), stats)
