@@ -175,19 +175,7 @@ class InventoryBuilder:
         for c in self._comms:
             client = c.client_ip or c.client_mac or "?"
             server = c.server_ip or c.server_mac or "?"
-            key = (client, server, c.protocol, c.transport.value, c.port)
-            link = inv.links.get(key)
-            if link is None:
-                link = inv.links[key] = Link(
-                    client,
-                    server,
-                    c.protocol,
-                    c.transport.value,
-                    c.port,
-                    first_seen=c.first_seen,
-                    last_seen=c.last_seen,
-                    evidence=c.evidence,
-                )
+            link = _link(inv, client, server, c)
             link.packets += c.packets
             link.bytes += c.bytes
             if c.first_seen < link.first_seen:
@@ -204,19 +192,7 @@ class InventoryBuilder:
         for op in self._ops:
             client = op.client_ip or "?"
             server = op.server_ip or "?"
-            key = (client, server, op.protocol, op.transport.value, op.port)
-            link = inv.links.get(key)
-            if link is None:
-                link = inv.links[key] = Link(
-                    client,
-                    server,
-                    op.protocol,
-                    op.transport.value,
-                    op.port,
-                    first_seen=op.first_seen,
-                    last_seen=op.last_seen,
-                    evidence=op.evidence,
-                )
+            link = _link(inv, client, server, op)
             link.operations[op.name] = link.operations.get(op.name, 0) + op.count
             link.categories[op.category] = link.categories.get(op.category, 0) + op.count
         for asset in inv.assets.values():
@@ -317,6 +293,24 @@ def build_inventory(observations: Iterable[Observation]) -> Inventory:
 
 
 # -- helpers ---------------------------------------------------------------
+
+
+def _link(inv: Inventory, client: str, server: str, obs: Communication | Operation) -> Link:
+    """The link an observation lands on, created on first sight."""
+    key = (client, server, obs.protocol, obs.transport.value, obs.port)
+    link = inv.links.get(key)
+    if link is None:
+        link = inv.links[key] = Link(
+            client,
+            server,
+            obs.protocol,
+            obs.transport.value,
+            obs.port,
+            first_seen=obs.first_seen,
+            last_seen=obs.last_seen,
+            evidence=obs.evidence,
+        )
+    return link
 
 
 def _cip_device_type(asset: Asset) -> int | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from otm.capture.interfaces import FlowKey
 from otm.observations.records import (
     AssetSeen,
     Communication,
@@ -120,6 +121,34 @@ class Tally:
         if first < tally.first:
             tally.first, tally.frame = first, frame
         tally.last = max(tally.last, last)
+
+    def flow_operation(
+        self,
+        key: FlowKey,
+        protocol: str,
+        transport: Transport,
+        name: str,
+        category: str,
+        entry: list[float],
+        detail: tuple[tuple[str, str | int], ...] = (),
+    ) -> None:
+        """Hand over a flow's count of one operation: ``entry`` is the sensors'
+        per-flow ``[count, first time, last time, first frame]``."""
+        count, first, last, frame = entry
+        self.operation(
+            key.client_ip,
+            key.server_ip,
+            protocol,
+            transport,
+            key.server_port,
+            name,
+            category,
+            int(count),
+            first,
+            last,
+            int(frame),
+            detail,
+        )
 
     def anomaly(
         self, protocol: str, kind: str, ip: str | None, ts: float, frame: int, detail: str = ""

@@ -380,7 +380,6 @@ class EnipStream:
 
     def on_close(self, ts: float) -> None:
         """Hand over the operation counts."""
-        k = self.key
         for bundle, (count, first, last, frame) in self.bundles.items():
             for op in bundle:
                 entry = self.ops.get(op)
@@ -392,20 +391,8 @@ class EnipStream:
                         entry[1], entry[3] = first, frame
                     entry[2] = max(entry[2], last)
         self.bundles.clear()
-        for (name, category), (count, first, last, frame) in self.ops.items():
-            self.tally.operation(
-                k.client_ip,
-                k.server_ip,
-                PROTOCOL,
-                self.transport,
-                k.server_port,
-                name,
-                category,
-                int(count),
-                first,
-                last,
-                int(frame),
-            )
+        for (name, category), entry in self.ops.items():
+            self.tally.flow_operation(self.key, PROTOCOL, self.transport, name, category, entry)
         self.ops.clear()
 
 
@@ -442,20 +429,8 @@ class IoStream:
     def on_close(self, ts: float) -> None:
         """Hand over the I/O count."""
         if self.count:
-            k = self.key
-            self.tally.operation(
-                k.client_ip,
-                k.server_ip,
-                PROTOCOL,
-                Transport.UDP,
-                k.server_port,
-                "io_data",
-                "read",
-                self.count,
-                self.first,
-                self.last,
-                self.frame,
-            )
+            entry = [float(self.count), self.first, self.last, float(self.frame)]
+            self.tally.flow_operation(self.key, PROTOCOL, Transport.UDP, "io_data", "read", entry)
             self.count = 0
 
 

@@ -170,8 +170,7 @@ class ModbusStream:
 
     def on_close(self, ts: float) -> None:
         """Name and hand over the operation counts."""
-        k = self.key
-        for code, (count, first, last, frame) in self.ops.items():
+        for code, entry in self.ops.items():
             unit = (code >> 8) & 0xFF
             if code >> 40:
                 name = "exception_" + EXCEPTION_NAMES.get(code & 0xFF, f"0x{code & 0xFF:02x}")
@@ -181,18 +180,7 @@ class ModbusStream:
                 sub_plus = (code >> 16) & 0x1FFFF
                 sub = sub_plus - 1 if sub_plus and sub_plus != 0x10000 else None
                 name, category = operation_name(fc, sub), operation_category(fc, sub)
-            self.tally.operation(
-                k.client_ip,
-                k.server_ip,
-                PROTOCOL,
-                Transport.TCP,
-                k.server_port,
-                name,
-                category,
-                int(count),
-                first,
-                last,
-                int(frame),
-                (("unit_id", unit),),
+            self.tally.flow_operation(
+                self.key, PROTOCOL, Transport.TCP, name, category, entry, (("unit_id", unit),)
             )
         self.ops.clear()

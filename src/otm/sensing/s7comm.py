@@ -313,14 +313,13 @@ class S7Stream:
 
     def on_close(self, ts: float) -> None:
         """Name and hand over the operation counts."""
-        k = self.key
-        for (rosctr, function, sub, _), (count, first, last, frame) in self.ops.items():
+        for (rosctr, function, sub, szl_id), entry in self.ops.items():
             if rosctr == -1:
+                # S7comm-plus request without a specific name: by function code.
                 name = s7plus_function_name(function)
                 category = s7plus_function_category(function)
                 protocol = S7PLUS
             else:
-                szl_id = _
                 name = operation_name(rosctr, function, sub if sub >= 0 else None)
                 category = (
                     userdata_category(function, sub, szl_id)
@@ -328,33 +327,9 @@ class S7Stream:
                     else operation_category(rosctr, function, sub if sub >= 0 else None)
                 )
                 protocol = S7COMM
-            self.tally.operation(
-                k.client_ip,
-                k.server_ip,
-                protocol,
-                Transport.TCP,
-                k.server_port,
-                name,
-                category,
-                int(count),
-                first,
-                last,
-                int(frame),
-            )
-        for (name, category, protocol), (count, first, last, frame) in self.named.items():
-            self.tally.operation(
-                k.client_ip,
-                k.server_ip,
-                protocol,
-                Transport.TCP,
-                k.server_port,
-                name,
-                category,
-                int(count),
-                first,
-                last,
-                int(frame),
-            )
+            self.tally.flow_operation(self.key, protocol, Transport.TCP, name, category, entry)
+        for (name, category, protocol), entry in self.named.items():
+            self.tally.flow_operation(self.key, protocol, Transport.TCP, name, category, entry)
         self.ops.clear()
         self.named.clear()
 
