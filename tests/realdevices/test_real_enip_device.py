@@ -8,9 +8,6 @@ count the same encapsulation commands as tshark.
 
 from __future__ import annotations
 
-import os
-import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -19,6 +16,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from loopback_capture import recording
 from pycomm3 import CIPDriver
 
 from otm.capture.readers import open_capture
@@ -51,9 +49,6 @@ def wait_for_port(host: str, port: int, seconds: float) -> None:
 
 @pytest.fixture
 def capture(tmp_path: Path) -> Path:
-    dumpcap = shutil.which("dumpcap")
-    if dumpcap is None or os.geteuid() != 0:
-        pytest.skip("needs dumpcap and root to capture on the loopback interface")
     (tmp_path / "cpppo.cfg").write_text(CONFIG)
     out = tmp_path / "enip.pcapng"
     server = subprocess.Popen(
@@ -71,30 +66,23 @@ def capture(tmp_path: Path) -> Path:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    recorder = subprocess.Popen(
-        [dumpcap, "-q", "-i", "lo", "-f", f"host {HOST}", "-w", str(out)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
     try:
-        wait_for_port(HOST, 44818, 15)
-        time.sleep(1.0)  # dumpcap needs a moment before it sees packets
-        found = CIPDriver.list_identity(HOST)
-        assert found and found["product_name"] == "1756-L83E/B"
-        with CIPDriver(HOST) as driver:
-            reply = driver.generic_message(
-                service=0x01,
-                class_code=1,
-                instance=1,
-                connected=False,
-                unconnected_send=False,
-                name="identity",
-            )
-            assert reply.error is None
-        time.sleep(1.0)
+        with recording(f"host {HOST}", out):
+            wait_for_port(HOST, 44818, 15)
+            found = CIPDriver.list_identity(HOST)
+            assert found and found["product_name"] == "1756-L83E/B"
+            with CIPDriver(HOST) as driver:
+                reply = driver.generic_message(
+                    service=0x01,
+                    class_code=1,
+                    instance=1,
+                    connected=False,
+                    unconnected_send=False,
+                    name="identity",
+                )
+                assert reply.error is None
+            time.sleep(0.5)  # let the last packets reach the capture
     finally:
-        recorder.send_signal(signal.SIGINT)
-        recorder.wait(timeout=10)
         server.terminate()
         server.wait(timeout=10)
     return out

@@ -7,9 +7,6 @@ recover that identity and count the same function codes tshark sees.
 
 from __future__ import annotations
 
-import os
-import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -17,6 +14,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from loopback_capture import recording
 from pymodbus.client import ModbusTcpClient
 
 from otm.capture.readers import open_capture
@@ -31,9 +29,6 @@ PORT = 502
 
 @pytest.fixture
 def capture(tmp_path: Path) -> Path:
-    dumpcap = shutil.which("dumpcap")
-    if dumpcap is None or os.geteuid() != 0:
-        pytest.skip("needs dumpcap and root to capture on the loopback interface")
     out = tmp_path / "modbus.pcapng"
     device = subprocess.Popen(
         [
@@ -50,29 +45,22 @@ def capture(tmp_path: Path) -> Path:
         stderr=subprocess.PIPE,
         text=True,
     )
-    recorder = subprocess.Popen(
-        [dumpcap, "-q", "-i", "lo", "-f", f"host {HOST} and tcp port {PORT}", "-w", str(out)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
     try:
-        assert device.stdout is not None
-        assert device.stdout.readline().strip() == "ready", (
-            device.stderr.read() if device.stderr else ""
-        )
-        time.sleep(1.0)  # dumpcap needs a moment before it sees packets
-        client = ModbusTcpClient(HOST, port=PORT, timeout=3)
-        assert client.connect()
-        info = client.read_device_information(read_code=1, object_id=0)
-        assert not info.isError()
-        for _ in range(5):
-            assert not client.read_holding_registers(10, count=4).isError()
-        assert not client.write_register(20, 1234).isError()
-        client.close()
-        time.sleep(1.0)
+        with recording(f"host {HOST} and tcp port {PORT}", out):
+            assert device.stdout is not None
+            assert device.stdout.readline().strip() == "ready", (
+                device.stderr.read() if device.stderr else ""
+            )
+            client = ModbusTcpClient(HOST, port=PORT, timeout=3)
+            assert client.connect()
+            info = client.read_device_information(read_code=1, object_id=0)
+            assert not info.isError()
+            for _ in range(5):
+                assert not client.read_holding_registers(10, count=4).isError()
+            assert not client.write_register(20, 1234).isError()
+            client.close()
+            time.sleep(0.5)  # let the last packets reach the capture
     finally:
-        recorder.send_signal(signal.SIGINT)
-        recorder.wait(timeout=10)
         device.terminate()
         device.wait(timeout=10)
     return out

@@ -8,9 +8,6 @@ and module type, the rack/slot component, and the same SZL reads as tshark.
 
 from __future__ import annotations
 
-import os
-import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -19,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import snap7
+from loopback_capture import recording
 
 from otm.capture.readers import open_capture
 from otm.inventory.builder import build_inventory
@@ -31,9 +29,6 @@ HOST = "127.0.0.79"  # a loopback alias of our own
 
 @pytest.fixture
 def capture(tmp_path: Path) -> Path:
-    dumpcap = shutil.which("dumpcap")
-    if dumpcap is None or os.geteuid() != 0:
-        pytest.skip("needs dumpcap and root to capture on the loopback interface")
     out = tmp_path / "s7.pcapng"
     device = subprocess.Popen(
         [sys.executable, str(HERE / "s7_device.py"), HOST],
@@ -41,24 +36,17 @@ def capture(tmp_path: Path) -> Path:
         stderr=subprocess.PIPE,
         text=True,
     )
-    recorder = subprocess.Popen(
-        [dumpcap, "-q", "-i", "lo", "-f", f"host {HOST} and tcp port 102", "-w", str(out)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
     try:
-        assert device.stdout is not None
-        assert device.stdout.readline().strip() == "ready"
-        time.sleep(1.0)  # dumpcap needs a moment before it sees packets
-        client = snap7.Client()
-        client.connect(HOST, 0, 2)
-        client.read_szl(0x0011, 0)
-        client.read_szl(0x001C, 0)
-        client.disconnect()
-        time.sleep(1.0)
+        with recording(f"host {HOST} and tcp port 102", out):
+            assert device.stdout is not None
+            assert device.stdout.readline().strip() == "ready"
+            client = snap7.Client()
+            client.connect(HOST, 0, 2)
+            client.read_szl(0x0011, 0)
+            client.read_szl(0x001C, 0)
+            client.disconnect()
+            time.sleep(0.5)  # let the last packets reach the capture
     finally:
-        recorder.send_signal(signal.SIGINT)
-        recorder.wait(timeout=10)
         device.terminate()
         device.wait(timeout=10)
     return out
