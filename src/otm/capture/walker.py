@@ -881,7 +881,11 @@ class PacketWalker:
         if vlan is not None:
             rkey += _VLAN_KEY[vlan]
         mine = _UdpHalf(conv, sender_is_client, ip.src, key, handler, ts)
-        other = _UdpHalf(conv, not sender_is_client, ip.dst, rkey, handler, ts)
+        # A host sending to itself from and to one port: both directions are
+        # one key, so one half serves both (two would overwrite each other).
+        other = (
+            mine if rkey == key else _UdpHalf(conv, not sender_is_client, ip.dst, rkey, handler, ts)
+        )
         conv.client, conv.server = (mine, other) if sender_is_client else (other, mine)
         self._udp[key] = mine
         self._udp[rkey] = other
@@ -896,16 +900,20 @@ class PacketWalker:
         a: _TcpHalf | _UdpHalf,
         b: _TcpHalf | _UdpHalf,
     ) -> None:
-        self._ended_packets += a.packets + b.packets
-        self._ended_octets += a.octets + b.octets
+        if b is a:  # a self-addressed UDP conversation has a single half
+            b_packets = b_octets = 0
+        else:
+            b_packets, b_octets = b.packets, b.octets
+        self._ended_packets += a.packets + b_packets
+        self._ended_octets += a.octets + b_octets
         handler = self._traffic_handler
         if handler is not None:
             handler(
                 key,
                 first_ts,
                 max(a.last_ts, b.last_ts),
-                a.packets + b.packets,
-                a.octets + b.octets,
+                a.packets + b_packets,
+                a.octets + b_octets,
                 first_frame,
             )
 
