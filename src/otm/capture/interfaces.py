@@ -50,7 +50,9 @@ class StreamHandler(Protocol):
         """Bytes were lost (not captured); the stream resynchronises after."""
 
     def on_invalid(self, data: bytes, from_client: bool, frame: int, ts: float) -> None:
-        """The framer rejected the bytes at the start of a segment; they are dropped."""
+        """Bytes that could not be framed are dropped: the framer rejected them, or
+        the stream closed before the PDU they start was complete (``frame`` 0
+        when the close was not caused by a frame)."""
 
     def on_close(self, ts: float) -> None:
         """FIN/RST seen in both directions, or end of capture."""

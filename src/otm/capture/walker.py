@@ -949,6 +949,11 @@ class PacketWalker:
             if half.ooo:
                 self._flush_holes(half, frame_no or half.ooo[-1][2], ts)
             half.fast = -1
+            if half.buf and flow.handler is not None:
+                # A PDU the stream never completed: its bytes are dropped, not lost silently.
+                self._s.invalid += 1
+                flow.handler.on_invalid(half.buf, half.from_client, frame_no, ts)
+            half.buf = b""
         flow.closed = True
         if flow.handler is not None:
             flow.handler.on_close(ts)

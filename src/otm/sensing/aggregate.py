@@ -79,8 +79,8 @@ class Tally:
         self.anomaly_totals: dict[str, int] = {}
 
     def evidence(self, frame: int | None, message: str) -> Evidence:
-        """Evidence pointing at one frame of this source."""
-        return Evidence(self.source, self.ref, frame, message)
+        """Evidence pointing at one frame of this source (0 or None: no frame)."""
+        return Evidence(self.source, self.ref, frame or None, message)
 
     def operation(
         self,

@@ -224,7 +224,9 @@ class EnipStream:
             self.labels.protocol[self.key] = PROTOCOL
         if self.flipped:
             from_client = not from_client
-        reply = self._is_reply(command, length, from_client)
+        # ListIdentity requests carry no data, replies do; on UDP both ends may
+        # use port 44818, so the data decides rather than the direction.
+        reply = length > 0 if command == LIST_IDENTITY else not from_client
         if reply == from_client and not self.ops and self.transport is Transport.UDP:
             # A reply seen first on a port-44818-to-44818 conversation: the
             # walker took the device for the client; the device is the server.
@@ -236,7 +238,12 @@ class EnipStream:
             op = _COMMAND_OPS.get(command)
             if op is None:
                 op = (command_name(command), command_category(command))
-            self._count(op, frame, ts)
+            entry = self.ops.get(op)
+            if entry is None:
+                self.ops[op] = [1, ts, ts, frame]
+            else:
+                entry[0] += 1
+                entry[2] = ts
             if command in (SEND_RR_DATA, SEND_UNIT_DATA):
                 self._request(pdu, command, frame, ts, from_client)
             return
@@ -244,13 +251,6 @@ class EnipStream:
             self._list_identity(pdu, from_client, frame, ts)
         elif command in (SEND_RR_DATA, SEND_UNIT_DATA) and status == 0:
             self._reply(pdu, command, from_client, frame, ts)
-
-    def _is_reply(self, command: int, length: int, from_client: bool) -> bool:
-        # ListIdentity requests carry no data, replies do; on UDP both ends may
-        # use port 44818, so the data decides rather than the direction.
-        if command == LIST_IDENTITY:
-            return length > 0
-        return not from_client
 
     def _count(self, op: tuple[str, str], frame: int, ts: float) -> None:
         entry = self.ops.get(op)
@@ -375,8 +375,8 @@ class EnipStream:
         self.pending.clear()
 
     def on_invalid(self, data: bytes, from_client: bool, frame: int, ts: float) -> None:
-        """Bytes on port 44818 that are no encapsulation header."""
-        self._anomaly("not_enip", from_client, frame, ts, f"{len(data)} bytes dropped")
+        """Bytes that could not be framed (not this protocol, or a PDU cut short)."""
+        self._anomaly("unframed_bytes", from_client, frame, ts, f"{len(data)} bytes dropped")
 
     def on_close(self, ts: float) -> None:
         """Hand over the operation counts."""

@@ -165,8 +165,8 @@ class ModbusStream:
         """Lost bytes: nothing to learn, the walker resynchronises."""
 
     def on_invalid(self, data: bytes, from_client: bool, frame: int, ts: float) -> None:
-        """Bytes on port 502 that do not start an MBAP header."""
-        self._anomaly("not_modbus", from_client, frame, ts, f"{len(data)} bytes dropped")
+        """Bytes that could not be framed (not this protocol, or a PDU cut short)."""
+        self._anomaly("unframed_bytes", from_client, frame, ts, f"{len(data)} bytes dropped")
 
     def on_close(self, ts: float) -> None:
         """Name and hand over the operation counts."""

@@ -165,10 +165,20 @@ class S7Stream:
                 decoded = result
             if len(self.shapes) < MAX_SHAPES:
                 self.shapes.add(shape)
-        self._set_protocol(S7COMM)
+        if self.protocol is not S7COMM:
+            self._set_protocol(S7COMM)
         # Jobs the PLC sends back during a download belong to the PG's operation.
         if from_client or rosctr == 1:
-            if rosctr == 7 and function == 4 and sub == 1:
+            if rosctr == 1 and function not in _NAMED_BY_BODY_JOB:
+                # the common case, inlined: a read/write/setup job
+                key = (1, function, sub, 0)
+                entry = self.ops.get(key)
+                if entry is None:
+                    self.ops[key] = [1, ts, ts, frame]
+                else:
+                    entry[0] += 1
+                    entry[2] = ts
+            elif rosctr == 7 and function == 4 and sub == 1:
                 # read SZL: identification or not depends on the SZL id only
                 szl_id = codec.peek_szl_id(pdu)
                 self._count(self.ops, (rosctr, function, sub, szl_id or 0), frame, ts)
@@ -308,8 +318,8 @@ class S7Stream:
         """Lost bytes: nothing to learn."""
 
     def on_invalid(self, data: bytes, from_client: bool, frame: int, ts: float) -> None:
-        """Bytes on port 102 that are no TPKT."""
-        self._anomaly("not_tpkt", from_client, frame, ts, f"{len(data)} bytes dropped")
+        """Bytes that could not be framed (not this protocol, or a PDU cut short)."""
+        self._anomaly("unframed_bytes", from_client, frame, ts, f"{len(data)} bytes dropped")
 
     def on_close(self, ts: float) -> None:
         """Name and hand over the operation counts."""
