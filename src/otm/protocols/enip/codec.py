@@ -2,12 +2,32 @@
 
 Decoders return a message or an ``Anomaly`` and never raise; every count
 read from the wire is bounded (``MAX_ITEMS``, ``MAX_SERVICES``,
-``MAX_DEPTH``).  Encoders write exactly what the decoders read, so
-``decode(encode(m)) == m``; they raise ``ValueError`` for a message no
-decoder would return (a value out of its field's range).
+``MAX_DEPTH``, ``paths.MAX_SEGMENTS``).  Encoders write exactly what the
+decoders read, so ``decode(encode(m)) == m``; they raise ``ValueError`` for a
+message no decoder would return (a value out of its field's range).
 
-Hot path: ``peek_encapsulation`` reads the header in place without building
-a message.
+This module is the one entry point: it re-exports the EPATH codec
+(``paths``) and the Connection Manager messages (``connections``).
+
+Hot path: ``peek_encapsulation`` reads the header in place and ``peek_cip``
+finds the CIP message of the two usual SendRRData/SendUnitData layouts
+without building any message object.
+
+Which decoder for which bytes:
+
+- encapsulation data by command: ListIdentity reply
+  ``decode_list_identity_response``, ListServices reply
+  ``decode_list_services_response``, ListInterfaces reply
+  ``decode_list_interfaces_response``, RegisterSession
+  ``decode_register_session``, SendRRData/SendUnitData ``decode_send_data``
+  (its ``cip`` property is the CIP message);
+- CIP: ``decode_cip_request`` / ``decode_cip_response``, then by service and
+  class: Unconnected Send ``decode_unconnected_send``, Multiple Service
+  Packet ``decode_multiple_service_requests`` / ``_responses``, Forward Open
+  ``decode_forward_open`` ..., Identity object ``decode_identity_attributes``,
+  ``decode_identity_attribute``, ``decode_identity_attribute_list``;
+  ``flatten_request`` / ``flatten_response`` walk all of it at once;
+- UDP 2222: ``decode_io_datagram``.
 """
 
 from __future__ import annotations
@@ -17,36 +37,117 @@ from typing import cast
 
 from otm.protocols.common import Anomaly
 from otm.protocols.enip.anomalies import EnipAnomaly
+from otm.protocols.enip.connections import (
+    decode_connection_failure,
+    decode_forward_close,
+    decode_forward_close_reply,
+    decode_forward_open,
+    decode_forward_open_reply,
+    encode_connection_failure,
+    encode_forward_close,
+    encode_forward_close_reply,
+    encode_forward_open,
+    encode_forward_open_reply,
+)
 from otm.protocols.enip.constants import (
+    CLASS_CONNECTION_MANAGER,
     HEADER_LENGTH,
+    ITEM_CONNECTED_ADDRESS,
     ITEM_CONNECTED_DATA,
     ITEM_LIST_IDENTITY,
+    ITEM_NULL_ADDRESS,
     ITEM_SEQUENCED_ADDRESS,
+    ITEM_UNCONNECTED_DATA,
     MAX_DEPTH,
     MAX_ITEMS,
     MAX_SERVICES,
     REPLY_FLAG,
+    SEND_RR_DATA,
+    SEND_UNIT_DATA,
+    SERVICE_MULTIPLE,
+    SERVICE_UNCONNECTED_SEND,
 )
 from otm.protocols.enip.messages import (
-    CipPath,
+    AttributeListReply,
+    AttributeValue,
     CipRequest,
     CipResponse,
     CpfItem,
-    DataSegment,
+    EmbeddedRequest,
+    EmbeddedResponse,
     Encapsulation,
     IdentityItem,
     IdentityObject,
+    IdentityValue,
     IoDatagram,
     ListIdentityResponse,
-    LogicalSegment,
+    ListInterfacesResponse,
+    ListServicesResponse,
     MultipleServicePacket,
-    PortSegment,
     RegisterSession,
-    Segment,
     SendData,
-    SymbolSegment,
+    ServiceItem,
     UnconnectedSend,
 )
+from otm.protocols.enip.paths import MAX_SEGMENTS, decode_path, encode_path
+
+__all__ = [
+    "MAX_SEGMENTS",
+    "decode_attribute_list_request",
+    "decode_cip_request",
+    "decode_cip_response",
+    "decode_connection_failure",
+    "decode_cpf",
+    "decode_encapsulation",
+    "decode_forward_close",
+    "decode_forward_close_reply",
+    "decode_forward_open",
+    "decode_forward_open_reply",
+    "decode_identity_attribute",
+    "decode_identity_attribute_list",
+    "decode_identity_attributes",
+    "decode_identity_item",
+    "decode_io_datagram",
+    "decode_list_identity_response",
+    "decode_list_interfaces_response",
+    "decode_list_services_response",
+    "decode_multiple_service",
+    "decode_multiple_service_requests",
+    "decode_multiple_service_responses",
+    "decode_path",
+    "decode_register_session",
+    "decode_send_data",
+    "decode_service_item",
+    "decode_unconnected_send",
+    "encode_attribute_list_request",
+    "encode_cip_request",
+    "encode_cip_response",
+    "encode_connection_failure",
+    "encode_cpf",
+    "encode_encapsulation",
+    "encode_forward_close",
+    "encode_forward_close_reply",
+    "encode_forward_open",
+    "encode_forward_open_reply",
+    "encode_identity_attribute",
+    "encode_identity_attribute_list",
+    "encode_identity_attributes",
+    "encode_identity_item",
+    "encode_io_datagram",
+    "encode_list_identity_response",
+    "encode_list_interfaces_response",
+    "encode_list_services_response",
+    "encode_multiple_service",
+    "encode_path",
+    "encode_register_session",
+    "encode_send_data",
+    "encode_service_item",
+    "encode_unconnected_send",
+    "flatten_request",
+    "flatten_response",
+    "peek_cip",
+    "peek_encapsulation",
+]
 
 _HEADER = struct.Struct("<HHII8sI")
 _PEEK = struct.Struct("<HHII")
@@ -54,24 +155,9 @@ _U16 = struct.Struct("<H")
 _U32 = struct.Struct("<I")
 _IDENTITY_HEAD = struct.Struct("<HHHBBHI")  # vendor .. serial: 14 bytes
 _SOCKADDR = struct.Struct(">HH4s8s")
-
-_LOGICAL_KINDS = (
-    "class",
-    "instance",
-    "member",
-    "connection_point",
-    "attribute",
-    "special",
-    "service_id",
-    "extended",
-)
-_LOGICAL_CODES = {kind: i for i, kind in enumerate(_LOGICAL_KINDS)}
-_SIZES = {0: 1, 1: 2, 2: 4}
-_FORMATS = {1: 0, 2: 1, 4: 2}
-
-MAX_SEGMENTS = 64
-"""Path segments decoded; a 255-word path holds at most 255 one-word segments,
-but real paths have 2 to 8, so 64 only bounds garbage."""
+_SERVICE_ITEM = struct.Struct("<HH16s")
+_RR_LAYOUT = struct.Struct("<IHHHHHH")  # handle, timeout, count, null type/len, B2 type/len
+_UNIT_LAYOUT = struct.Struct("<IHHHHIHHH")  # handle, timeout, count, A1 t/l/id, B1 t/l, seq
 
 
 def _bad(kind: EnipAnomaly, detail: str, offset: int = 0) -> Anomaly:
@@ -86,6 +172,40 @@ def peek_encapsulation(buf: bytes, start: int = 0) -> tuple[int, int, int, int] 
     if len(buf) - start < HEADER_LENGTH:
         return None
     return cast("tuple[int, int, int, int]", _PEEK.unpack_from(buf, start))
+
+
+def peek_cip(pdu: bytes) -> tuple[int, int | None] | None:
+    """Where the CIP message of a whole SendRRData/SendUnitData message starts.
+
+    Returns ``(offset in pdu, sequence count or None)`` for the two layouts
+    nearly every device uses, read in place: SendRRData with a null address
+    item and an unconnected data item (CIP at byte 40), SendUnitData with a
+    connected address item and a connected data item (sequence count at 44,
+    CIP at 46).  None for any other command or layout: then run
+    ``decode_send_data``.  Saves a CPF decode (several objects) per message.
+    """
+    size = len(pdu)
+    if size >= 40 and pdu[0] == SEND_RR_DATA and pdu[1] == 0:
+        _, _, count, t0, l0, t1, l1 = _RR_LAYOUT.unpack_from(pdu, 24)
+        if (
+            count == 2
+            and t0 == ITEM_NULL_ADDRESS
+            and l0 == 0
+            and t1 == ITEM_UNCONNECTED_DATA
+            and 40 + l1 == size
+        ):
+            return 40, None
+    elif size >= 46 and pdu[0] == SEND_UNIT_DATA and pdu[1] == 0:
+        _, _, count, t0, l0, _, t1, l1, seq = _UNIT_LAYOUT.unpack_from(pdu, 24)
+        if (
+            count == 2
+            and t0 == ITEM_CONNECTED_ADDRESS
+            and l0 == 4
+            and t1 == ITEM_CONNECTED_DATA
+            and 44 + l1 == size
+        ):
+            return 46, seq
+    return None
 
 
 def decode_encapsulation(buf: bytes) -> Encapsulation | Anomaly:
@@ -124,7 +244,7 @@ def decode_cpf(data: bytes, start: int = 0) -> tuple[CpfItem, ...] | Anomaly:
         return _bad(EnipAnomaly.TOO_MANY_ITEMS, f"{count} items", start)
     pos = start + 2
     items = []
-    for _ in range(count):
+    for _ in range(count):  # count <= MAX_ITEMS, checked above
         if pos + 4 > len(data):
             return _bad(EnipAnomaly.BAD_CPF, "item header cut short", pos)
         type_id, length = struct.unpack_from("<HH", data, pos)
@@ -261,109 +381,52 @@ def encode_list_identity_response(msg: ListIdentityResponse) -> bytes:
     return encode_cpf(items + msg.others)
 
 
-# -- CIP paths ---------------------------------------------------------------------------
+def decode_service_item(type_id: int, data: bytes) -> ServiceItem | Anomaly:
+    """The data of one ListServices item: version, capability flags, 16-byte name."""
+    if len(data) != _SERVICE_ITEM.size:
+        return _bad(EnipAnomaly.BAD_ITEM, f"{len(data)}-byte service item (20 expected)")
+    version, flags, name = _SERVICE_ITEM.unpack(data)
+    return ServiceItem(version, flags, name.rstrip(b"\0").decode("latin-1"), type_id)
 
 
-def decode_path(path: bytes) -> CipPath | Anomaly:
-    """A padded EPATH (whole words) into segments."""
-    segments: list[Segment] = []
-    pos = 0
-    end = len(path)
-    while pos < end:
-        if len(segments) >= MAX_SEGMENTS:
-            return _bad(EnipAnomaly.BAD_PATH, f"more than {MAX_SEGMENTS} segments", pos)
-        head = path[pos]
-        kind = head >> 5
-        if kind == 0:  # port segment
-            port = head & 0x0F
-            extended = bool(head & 0x10)
-            p = pos + 1
-            if port == 0x0F:
-                if p + 2 > end:
-                    return _bad(EnipAnomaly.BAD_PATH, "port number cut short", pos)
-                port = _U16.unpack_from(path, p)[0]
-                p += 2
-            if extended:
-                if p >= end:
-                    return _bad(EnipAnomaly.BAD_PATH, "link size missing", pos)
-                size = path[p]
-                p += 1
-            else:
-                size = 1
-            if p + size > end:
-                return _bad(EnipAnomaly.BAD_PATH, "link address cut short", pos)
-            segments.append(PortSegment(port, path[p : p + size]))
-            p += size
-            if (p - pos) % 2:
-                p += 1  # pad to a word
-            pos = p
-        elif kind == 1:  # logical segment
-            fmt = head & 0x03
-            if fmt not in _SIZES:
-                return _bad(EnipAnomaly.BAD_PATH, f"logical format {fmt}", pos)
-            size = _SIZES[fmt]
-            p = pos + (1 if size == 1 else 2)
-            if p + size > end:
-                return _bad(EnipAnomaly.BAD_PATH, "logical value cut short", pos)
-            value = int.from_bytes(path[p : p + size], "little")
-            segments.append(LogicalSegment(_LOGICAL_KINDS[(head >> 2) & 0x07], value, size))
-            pos = p + size
-        elif head == 0x91:  # ANSI extended symbol
-            if pos + 2 > end:
-                return _bad(EnipAnomaly.BAD_PATH, "symbol length missing", pos)
-            size = path[pos + 1]
-            p = pos + 2 + size
-            if p > end:
-                return _bad(EnipAnomaly.BAD_PATH, "symbol cut short", pos)
-            segments.append(SymbolSegment(path[pos + 2 : p].decode("latin-1")))
-            pos = p + (size % 2)
-        elif head == 0x80:  # simple data segment
-            if pos + 2 > end:
-                return _bad(EnipAnomaly.BAD_PATH, "data length missing", pos)
-            size = path[pos + 1] * 2
-            if pos + 2 + size > end:
-                return _bad(EnipAnomaly.BAD_PATH, "data segment cut short", pos)
-            segments.append(DataSegment(path[pos + 2 : pos + 2 + size]))
-            pos += 2 + size
-        else:
-            return _bad(EnipAnomaly.BAD_PATH, f"unsupported segment 0x{head:02x}", pos)
-    if pos != end:
-        return _bad(EnipAnomaly.BAD_PATH, "segment runs past the path", pos)
-    return CipPath(tuple(segments))
+def encode_service_item(item: ServiceItem) -> bytes:
+    """The data of one ListServices item (the name NUL-padded to 16 bytes)."""
+    name = item.name.encode("latin-1")
+    if len(name) > 16:
+        raise ValueError("service name longer than 16 bytes")
+    return _SERVICE_ITEM.pack(item.encapsulation_version, item.capability_flags, name)
 
 
-def encode_path(path: CipPath) -> bytes:
-    """Segments into a padded EPATH."""
-    out = bytearray()
-    for seg in path.segments:
-        if isinstance(seg, PortSegment):
-            start = len(out)
-            extended = len(seg.link) != 1
-            code = (0x10 if extended else 0) | (seg.port if seg.port < 0x0F else 0x0F)
-            out.append(code)
-            if seg.port >= 0x0F:
-                out += _U16.pack(seg.port)
-            if extended:
-                out.append(len(seg.link))
-            out += seg.link
-            if (len(out) - start) % 2:
-                out.append(0)
-        elif isinstance(seg, LogicalSegment):
-            fmt = _FORMATS[seg.size]
-            out.append(0x20 | (_LOGICAL_CODES[seg.kind] << 2) | fmt)
-            if seg.size > 1:
-                out.append(0)
-            out += seg.value.to_bytes(seg.size, "little")
-        elif isinstance(seg, SymbolSegment):
-            name = seg.name.encode("latin-1")
-            out += bytes([0x91, len(name)]) + name
-            if len(name) % 2:
-                out.append(0)
-        else:
-            if len(seg.data) % 2:
-                raise ValueError("data segment must be whole words")
-            out += bytes([0x80, len(seg.data) // 2]) + seg.data
-    return bytes(out)
+def decode_list_services_response(data: bytes) -> ListServicesResponse | Anomaly:
+    """ListServices reply data: CPF of service items."""
+    items = decode_cpf(data)
+    if isinstance(items, Anomaly):
+        return items
+    services = []
+    for it in items:  # at most MAX_ITEMS, checked by decode_cpf
+        service = decode_service_item(it.type_id, it.data)
+        if isinstance(service, Anomaly):
+            return service
+        services.append(service)
+    return ListServicesResponse(tuple(services))
+
+
+def encode_list_services_response(msg: ListServicesResponse) -> bytes:
+    """ListServices reply data."""
+    return encode_cpf(tuple(CpfItem(s.type_id, encode_service_item(s)) for s in msg.services))
+
+
+def decode_list_interfaces_response(data: bytes) -> ListInterfacesResponse | Anomaly:
+    """ListInterfaces reply data: CPF items, kept raw (no public item layout)."""
+    items = decode_cpf(data)
+    if isinstance(items, Anomaly):
+        return items
+    return ListInterfacesResponse(items)
+
+
+def encode_list_interfaces_response(msg: ListInterfacesResponse) -> bytes:
+    """ListInterfaces reply data."""
+    return encode_cpf(msg.items)
 
 
 # -- CIP requests and responses ---------------------------------------------------------
@@ -402,6 +465,7 @@ def decode_cip_response(data: bytes) -> CipResponse | Anomaly:
     end = 4 + data[3] * 2
     if end > len(data):
         return _bad(EnipAnomaly.TRUNCATED, "additional status cut short", 3)
+    # at most 255 additional status words: the size is one byte
     extra = tuple(_U16.unpack_from(data, 4 + 2 * i)[0] for i in range(data[3]))
     return CipResponse(data[0] & 0x7F, data[2], extra, data[end:], data[1])
 
@@ -419,7 +483,13 @@ def encode_cip_response(msg: CipResponse) -> bytes:
 
 
 def decode_unconnected_send(data: bytes, depth: int = 0) -> UnconnectedSend | Anomaly:
-    """The request data of Unconnected Send (0x52 to class 0x06)."""
+    """The request data of Unconnected Send (0x52 to class 0x06).
+
+    The embedded request is decoded (its own data left as bytes: run
+    ``flatten_request`` to follow further nesting).  ``depth`` is how many
+    Unconnected Sends the caller has already unwrapped; from ``MAX_DEPTH``
+    on the answer is a ``too_deep`` anomaly.
+    """
     if depth >= MAX_DEPTH:
         return _bad(EnipAnomaly.TOO_DEEP, f"unconnected send nested {depth} deep")
     if len(data) < 4:
@@ -440,7 +510,7 @@ def decode_unconnected_send(data: bytes, depth: int = 0) -> UnconnectedSend | An
         return _bad(EnipAnomaly.INVALID_LENGTH, f"route of {words} words", pos)
     route = decode_path(data[pos + 2 : rend])
     if isinstance(route, Anomaly):
-        return route
+        return Anomaly(route.kind, route.detail, route.offset + pos + 2)
     return UnconnectedSend(data[0], data[1], embedded, route, reserved)
 
 
@@ -471,7 +541,7 @@ def decode_multiple_service(data: bytes) -> MultipleServicePacket | Anomaly:
         return _bad(EnipAnomaly.TRUNCATED, "offset table cut short")
     offsets = [_U16.unpack_from(data, 2 + 2 * i)[0] for i in range(count)]
     services = []
-    for i, start in enumerate(offsets):
+    for i, start in enumerate(offsets):  # count <= MAX_SERVICES, checked above
         stop = offsets[i + 1] if i + 1 < count else len(data)
         if not table_end <= start <= stop <= len(data):
             return _bad(EnipAnomaly.INVALID_LENGTH, f"service {i} at offset {start}", 2 + 2 * i)
@@ -490,6 +560,130 @@ def encode_multiple_service(msg: MultipleServicePacket) -> bytes:
     if offset > 0xFFFF:
         raise ValueError("multiple service packet too long")
     return b"".join(table) + b"".join(msg.services)
+
+
+def decode_multiple_service_requests(data: bytes) -> tuple[CipRequest, ...] | Anomaly:
+    """The requests packed in Multiple Service Packet request data."""
+    packet = decode_multiple_service(data)
+    if isinstance(packet, Anomaly):
+        return packet
+    requests = []
+    for i, body in enumerate(packet.services):  # at most MAX_SERVICES
+        request = decode_cip_request(body)
+        if isinstance(request, Anomaly):
+            return Anomaly(request.kind, f"service {i}: {request.detail}", request.offset)
+        requests.append(request)
+    return tuple(requests)
+
+
+def decode_multiple_service_responses(data: bytes) -> tuple[CipResponse, ...] | Anomaly:
+    """The replies packed in Multiple Service Packet reply data."""
+    packet = decode_multiple_service(data)
+    if isinstance(packet, Anomaly):
+        return packet
+    responses = []
+    for i, body in enumerate(packet.services):  # at most MAX_SERVICES
+        response = decode_cip_response(body)
+        if isinstance(response, Anomaly):
+            return Anomaly(response.kind, f"service {i}: {response.detail}", response.offset)
+        responses.append(response)
+    return tuple(responses)
+
+
+def flatten_request(
+    request: CipRequest, max_depth: int = MAX_DEPTH
+) -> tuple[tuple[EmbeddedRequest, ...], Anomaly | None]:
+    """Every request a CIP request carries, outer first, depth first.
+
+    Unconnected Send (0x52 to class 0x06) contributes its embedded request,
+    routed (the route's hops are added to ``EmbeddedRequest.route``); a
+    Multiple Service Packet (0x0A, a common service) its packed requests.
+    This is the order in which Wireshark lists ``cip.sc``.  Walking stops at
+    ``max_depth`` levels or ``MAX_SERVICES`` requests in all (each request
+    takes at least 2 distinct bytes of the message, so a message within the
+    encapsulation limit could declare 32755: the cap keeps the work small);
+    the anomaly that stopped it, if any, is returned with what was found.
+    """
+    found: list[EmbeddedRequest] = []
+    stack: list[EmbeddedRequest] = [EmbeddedRequest(request)]
+    while stack:  # each pass pops one; pushes are bounded by MAX_SERVICES in all
+        item = stack.pop()
+        if len(found) >= MAX_SERVICES:
+            return tuple(found), _bad(EnipAnomaly.TOO_MANY_ITEMS, f"over {MAX_SERVICES} requests")
+        found.append(item)
+        req = item.request
+        inner: list[EmbeddedRequest] = []
+        if (
+            req.service == SERVICE_UNCONNECTED_SEND
+            and req.path.class_id == CLASS_CONNECTION_MANAGER
+        ):
+            if item.depth + 1 > max_depth:
+                return tuple(found), _bad(EnipAnomaly.TOO_DEEP, f"nested {item.depth + 1} deep")
+            routed = decode_unconnected_send(req.data)
+            if isinstance(routed, Anomaly):
+                return tuple(found), routed
+            route = item.route + routed.route.hops
+            inner.append(EmbeddedRequest(routed.request, item.depth + 1, route))
+        elif req.service == SERVICE_MULTIPLE:
+            if item.depth + 1 > max_depth:
+                return tuple(found), _bad(EnipAnomaly.TOO_DEEP, f"nested {item.depth + 1} deep")
+            packed = decode_multiple_service_requests(req.data)
+            if isinstance(packed, Anomaly):
+                return tuple(found), packed
+            if len(found) + len(stack) + len(packed) > MAX_SERVICES:
+                return tuple(found), _bad(EnipAnomaly.TOO_MANY_ITEMS, f"{len(packed)} services")
+            inner.extend(
+                EmbeddedRequest(r, item.depth + 1, item.route, i) for i, r in enumerate(packed)
+            )
+        stack.extend(reversed(inner))
+    return tuple(found), None
+
+
+def flatten_response(
+    response: CipResponse, max_depth: int = MAX_DEPTH
+) -> tuple[tuple[EmbeddedResponse, ...], Anomaly | None]:
+    """The reply and, for a Multiple Service Packet reply, the packed replies.
+
+    A successful Unconnected Send is answered by the embedded request's own
+    reply, so only Multiple Service Packets nest.  Bounded like
+    ``flatten_request``.
+    """
+    found: list[EmbeddedResponse] = []
+    stack: list[EmbeddedResponse] = [EmbeddedResponse(response)]
+    while stack:  # bounded as in flatten_request
+        item = stack.pop()
+        if len(found) >= MAX_SERVICES:
+            return tuple(found), _bad(EnipAnomaly.TOO_MANY_ITEMS, f"over {MAX_SERVICES} replies")
+        found.append(item)
+        resp = item.response
+        if resp.service != SERVICE_MULTIPLE or not resp.data:
+            continue
+        if item.depth + 1 > max_depth:
+            return tuple(found), _bad(EnipAnomaly.TOO_DEEP, f"nested {item.depth + 1} deep")
+        packed = decode_multiple_service_responses(resp.data)
+        if isinstance(packed, Anomaly):
+            return tuple(found), packed
+        if len(found) + len(stack) + len(packed) > MAX_SERVICES:
+            return tuple(found), _bad(EnipAnomaly.TOO_MANY_ITEMS, f"{len(packed)} replies")
+        stack.extend(
+            reversed([EmbeddedResponse(r, item.depth + 1, i) for i, r in enumerate(packed)])
+        )
+    return tuple(found), None
+
+
+def decode_attribute_list_request(data: bytes) -> tuple[int, ...] | Anomaly:
+    """Get_Attribute_List (0x03) request data: ``count 2 | attribute ids 2 x count``."""
+    if len(data) < 2:
+        return _bad(EnipAnomaly.TRUNCATED, "attribute count missing")
+    count = _U16.unpack_from(data)[0]
+    if 2 + 2 * count != len(data):
+        return _bad(EnipAnomaly.INVALID_LENGTH, f"{count} attributes in {len(data)} bytes")
+    return struct.unpack_from(f"<{count}H", data, 2)  # count <= 32767: the data bounds it
+
+
+def encode_attribute_list_request(attributes: tuple[int, ...]) -> bytes:
+    """Get_Attribute_List request data."""
+    return _U16.pack(len(attributes)) + struct.pack(f"<{len(attributes)}H", *attributes)
 
 
 # -- Identity object ---------------------------------------------------------------------
@@ -525,29 +719,120 @@ def encode_identity_attributes(obj: IdentityObject) -> bytes:
     return head + bytes([len(name)]) + name + obj.extra
 
 
-def decode_identity_attribute(
-    attribute_id: int, data: bytes
-) -> int | str | tuple[int, int] | Anomaly:
+_IDENTITY_FORMATS: dict[int, struct.Struct] = {
+    1: struct.Struct("<H"),  # vendor id
+    2: struct.Struct("<H"),  # device type
+    3: struct.Struct("<H"),  # product code
+    4: struct.Struct("<BB"),  # revision major, minor
+    5: struct.Struct("<H"),  # status
+    6: struct.Struct("<I"),  # serial number
+    8: struct.Struct("<B"),  # state
+    9: struct.Struct("<H"),  # configuration consistency value
+    10: struct.Struct("<B"),  # heartbeat interval (s)
+    11: struct.Struct("<BBB"),  # active language (3 ISO 639-2 letters)
+    14: struct.Struct("<HIh"),  # semaphore: vendor, serial, timer (ITIME, ms)
+}
+"""Identity object instance attributes of fixed size (Vol. 1, 5-2.2); 7 is the
+product name, a SHORT_STRING (``length 1 | chars``)."""
+
+IDENTITY_ATTRIBUTES = frozenset((*_IDENTITY_FORMATS, 7))
+"""Identity attributes ``decode_identity_attribute`` decodes."""
+
+
+def _identity_value(attribute_id: int, data: bytes, pos: int) -> tuple[IdentityValue, int] | None:
+    """The value of an Identity attribute at ``pos`` and the offset after it."""
+    if attribute_id == 7:
+        if pos >= len(data) or pos + 1 + data[pos] > len(data):
+            return None
+        stop = pos + 1 + data[pos]
+        return data[pos + 1 : stop].decode("latin-1"), stop
+    fmt = _IDENTITY_FORMATS.get(attribute_id)
+    if fmt is None or pos + fmt.size > len(data):
+        return None
+    values = fmt.unpack_from(data, pos)
+    return (values[0] if len(values) == 1 else tuple(values)), pos + fmt.size
+
+
+def decode_identity_attribute(attribute_id: int, data: bytes) -> IdentityValue | Anomaly:
     """One Get_Attribute_Single reply of the Identity object.
 
-    1 vendor id, 2 device type, 3 product code (u16); 4 revision
-    (major u8, minor u8) as a tuple; 5 status (u16); 6 serial (u32);
-    7 product name (short string); 8 state (u8).
+    1 vendor id, 2 device type, 3 product code (u16); 4 revision as
+    ``(major, minor)``; 5 status (u16); 6 serial (u32); 7 product name
+    (short string); 8 state (u8); 9 configuration consistency value (u16);
+    10 heartbeat interval (u8); 11 active language (3 bytes as a tuple);
+    14 semaphore ``(vendor, serial, timer)``.
     """
-    sizes = {1: 2, 2: 2, 3: 2, 5: 2, 6: 4, 8: 1}
-    if attribute_id in sizes:
-        if len(data) != sizes[attribute_id]:
-            return _bad(EnipAnomaly.BAD_IDENTITY, f"attribute {attribute_id}: {len(data)} bytes")
-        return int.from_bytes(data, "little")
-    if attribute_id == 4:
-        if len(data) != 2:
-            return _bad(EnipAnomaly.BAD_IDENTITY, f"revision of {len(data)} bytes")
-        return (data[0], data[1])
+    if attribute_id not in IDENTITY_ATTRIBUTES:
+        return _bad(EnipAnomaly.BAD_IDENTITY, f"attribute {attribute_id} not decoded")
+    decoded = _identity_value(attribute_id, data, 0)
+    if decoded is None or decoded[1] != len(data):
+        return _bad(EnipAnomaly.BAD_IDENTITY, f"attribute {attribute_id}: {len(data)} bytes")
+    return decoded[0]
+
+
+def encode_identity_attribute(attribute_id: int, value: IdentityValue) -> bytes:
+    """The reply data of Get_Attribute_Single for an Identity attribute."""
     if attribute_id == 7:
-        if not data or 1 + data[0] != len(data):
-            return _bad(EnipAnomaly.BAD_IDENTITY, "product name length mismatch")
-        return data[1:].decode("latin-1")
-    return _bad(EnipAnomaly.BAD_IDENTITY, f"attribute {attribute_id} not decoded")
+        if not isinstance(value, str):
+            raise ValueError("attribute 7 is a string")
+        name = value.encode("latin-1")
+        if len(name) > 255:
+            raise ValueError("product name longer than 255 bytes")
+        return bytes([len(name)]) + name
+    fmt = _IDENTITY_FORMATS.get(attribute_id)
+    if fmt is None or isinstance(value, str):
+        raise ValueError(f"attribute {attribute_id} not encoded")
+    try:
+        return fmt.pack(*value) if isinstance(value, tuple) else fmt.pack(value)
+    except struct.error as exc:
+        raise ValueError(str(exc)) from exc
+
+
+def decode_identity_attribute_list(data: bytes) -> AttributeListReply | Anomaly:
+    """Get_Attribute_List (0x03) reply data of the Identity object.
+
+    ``count 2 | (attribute id 2 | status 2 | value if status is 0) x count``.
+    Entries are decoded while their length is known; from the first
+    successful attribute of unknown size on, the bytes are kept in ``rest``.
+    """
+    if len(data) < 2:
+        return _bad(EnipAnomaly.TRUNCATED, "attribute count missing")
+    count = _U16.unpack_from(data)[0]
+    values: list[AttributeValue] = []
+    pos = 2
+    for i in range(count):  # each entry consumes >= 4 bytes, so the data bounds it
+        if pos + 4 > len(data):
+            return _bad(EnipAnomaly.TRUNCATED, f"entry {i} of {count} cut short", pos)
+        attribute, status = struct.unpack_from("<HH", data, pos)
+        if status != 0:
+            values.append(AttributeValue(attribute, status))
+            pos += 4
+            continue
+        decoded = _identity_value(attribute, data, pos + 4)
+        if decoded is None:
+            if attribute in IDENTITY_ATTRIBUTES:
+                return _bad(EnipAnomaly.BAD_IDENTITY, f"attribute {attribute} cut short", pos)
+            return AttributeListReply(count, tuple(values), data[pos:])
+        values.append(AttributeValue(attribute, status, decoded[0]))
+        pos = decoded[1]
+    if pos != len(data):
+        return _bad(EnipAnomaly.TRAILING_BYTES, f"{len(data) - pos} bytes after entries", pos)
+    return AttributeListReply(count, tuple(values))
+
+
+def encode_identity_attribute_list(msg: AttributeListReply) -> bytes:
+    """Get_Attribute_List reply data of the Identity object."""
+    out = [_U16.pack(msg.count)]
+    for entry in msg.values:
+        out.append(struct.pack("<HH", entry.attribute_id, entry.status))
+        if entry.status == 0:
+            if entry.value is None:
+                raise ValueError(f"attribute {entry.attribute_id} read without a value")
+            out.append(encode_identity_attribute(entry.attribute_id, entry.value))
+        elif entry.value is not None:
+            raise ValueError(f"attribute {entry.attribute_id} failed but has a value")
+    out.append(msg.rest)
+    return b"".join(out)
 
 
 # -- implicit I/O -------------------------------------------------------------------------
