@@ -19,8 +19,9 @@ Identity comes from:
 - replies to Get_Attributes_All / Get_Attribute_Single on the Identity object
   (class 1), matched to their request by sender context (SendRRData) or
   sequence count (SendUnitData).  When the request was routed by an
-  Unconnected Send whose route starts at backplane port 1, the identity is
-  the module's in that slot: a component ``slot N`` of the asset.
+  Unconnected Send of one hop through backplane port 1, the identity is the
+  module's in that slot: a component ``slot N`` of the asset; a longer route
+  reaches a device beyond this chassis, recorded as component ``route ...``.
 """
 
 from __future__ import annotations
@@ -127,10 +128,17 @@ def analyse_request(cip: bytes, depth: int = 0, component: str | None = None) ->
         routed = codec.decode_unconnected_send(req.data, depth)
         if isinstance(routed, Anomaly):
             return _Analysis(tuple(ops), (), routed)
-        ports = routed.route.ports
-        slot = component
-        if ports and ports[0].port == 1 and ports[0].link_number is not None:
-            slot = f"slot {ports[0].link_number}"
+        if routed.slot is not None:
+            slot: str | None = f"slot {routed.slot}"
+        elif routed.route.ports:
+            # Routed beyond this chassis: a device reached through it, named by its route.
+            hops = " ".join(
+                f"{p.port}:{p.link_number if p.link_number is not None else p.link.hex()}"
+                for p in routed.route.ports
+            )
+            slot = f"route {hops}"
+        else:
+            slot = component
         inner = analyse_request(codec.encode_cip_request(routed.request), depth + 1, slot)
         return _Analysis(tuple(ops) + inner.ops, inner.targets, inner.anomaly)
     if depth < 3 and req.service == SERVICE_MULTIPLE and class_id == CLASS_MESSAGE_ROUTER:
