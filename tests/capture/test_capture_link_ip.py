@@ -22,7 +22,14 @@ from otm.capture.ip import (
     decode_ipv6,
     ip_str,
 )
-from otm.capture.link import MAX_VLAN_TAGS, LinkError, LinkInfo, decode_link, mac_str
+from otm.capture.link import (
+    ETHERTYPE_CDP,
+    MAX_VLAN_TAGS,
+    LinkError,
+    LinkInfo,
+    decode_link,
+    mac_str,
+)
 from otm.capture.writer import PcapWriter
 
 A = "00:1b:1b:02:e6:1f"
@@ -71,6 +78,18 @@ def test_llc_and_snap() -> None:
     snap = fb.mac_bytes(B) + fb.mac_bytes(A) + struct.pack("!H", 8 + len(IP4))
     info = decode_link(1, snap + b"\xaa\xaa\x03\x00\x00\x00\x08\x00" + IP4)
     assert isinstance(info, LinkInfo) and (info.ethertype, info.offset) == (0x0800, 22)
+
+
+def test_cdp_under_cisco_snap_is_reported_by_its_protocol_id() -> None:
+    cdp_mac = fb.mac_bytes("01:00:0c:cc:cc:cc") + fb.mac_bytes(A)
+    body = b"\x02\xb4\x00\x00"
+    frame = cdp_mac + struct.pack("!H", 8 + len(body)) + b"\xaa\xaa\x03\x00\x00\x0c\x20\x00"
+    info = decode_link(1, frame + body)
+    assert isinstance(info, LinkInfo)
+    assert (info.ethertype, info.offset) == (ETHERTYPE_CDP, 22)
+    # Another Cisco protocol id (VTP, 0x2003) is not claimed.
+    other = decode_link(1, frame[:-2] + b"\x20\x03" + body)
+    assert isinstance(other, LinkInfo) and other.ethertype == 0
 
 
 def test_linux_cooked_v1_and_v2() -> None:

@@ -71,6 +71,8 @@ observations: st.SearchStrategy[Observation] = st.one_of(
         st.sampled_from(Transport),
         st.integers(0, 65535),
         field_values,
+        macs,
+        macs,
     ),
     st.builds(ParseAnomaly, times, times, text, text, st.integers(1, 10**6), evidence, ips, text),
     st.builds(

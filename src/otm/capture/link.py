@@ -5,7 +5,9 @@ Supported link types (``LINKTYPE_*`` numbers as pcap and pcapng write them)::
     1    Ethernet       dst 6 | src 6 | [TPID 2 | TCI 2]* | type/length 2
                         (type < 0x0600 is an 802.3 length: an LLC header
                          follows; SNAP AA AA 03 + OUI 000000 carries an
-                         EtherType, anything else is reported as EtherType 0)
+                         EtherType, SNAP + Cisco OUI 00000C a Cisco protocol
+                         id reported in place of the EtherType (CDP 0x2000),
+                         anything else is reported as EtherType 0)
     113  Linux SLL      packet type 2 | ARPHRD 2 | addr len 2 | addr 8 | proto 2
     276  Linux SLL2     proto 2 | reserved 2 | ifindex 4 | ARPHRD 2 |
                         packet type 1 | addr len 1 | addr 8
@@ -46,6 +48,10 @@ ETHERTYPE_IPV4: Final = 0x0800
 ETHERTYPE_ARP: Final = 0x0806
 ETHERTYPE_IPV6: Final = 0x86DD
 VLAN_TPIDS: Final = frozenset({0x8100, 0x88A8, 0x9100})
+ETHERTYPE_CDP: Final = 0x2000
+"""Cisco Discovery Protocol: SNAP protocol id under Cisco's OUI, not an EtherType;
+no EtherType 0x2000 is in use on Ethernet, so the walker can key on it."""
+CISCO_SNAP_PIDS: Final = frozenset({ETHERTYPE_CDP})
 
 MAX_VLAN_TAGS: Final = 4
 """Tags walked before a frame is called malformed (see the module docstring)."""
@@ -117,9 +123,16 @@ def _tags(
 
 
 def _llc(data: bytes, off: int, src: bytes | None, dst: bytes | None) -> LinkInfo:
-    """802.3 frame: SNAP with OUI 0 carries an EtherType; other LLC is type 0."""
-    if data[off : off + 6] == b"\xaa\xaa\x03\x00\x00\x00" and off + 8 <= len(data):
-        return LinkInfo(_U16.unpack_from(data, off + 6)[0], off + 8, src, dst, None)
+    """802.3 frame: SNAP with OUI 0 carries an EtherType, SNAP with Cisco's OUI
+    its protocol id (CDP is ``ETHERTYPE_CDP``); other LLC is type 0."""
+    snap = data[off : off + 6]
+    if off + 8 <= len(data):
+        if snap == b"\xaa\xaa\x03\x00\x00\x00":
+            return LinkInfo(_U16.unpack_from(data, off + 6)[0], off + 8, src, dst, None)
+        if snap == b"\xaa\xaa\x03\x00\x00\x0c":
+            pid = _U16.unpack_from(data, off + 6)[0]
+            if pid in CISCO_SNAP_PIDS:
+                return LinkInfo(pid, off + 8, src, dst, None)
     return LinkInfo(0, off, src, dst, None)
 
 

@@ -190,8 +190,8 @@ class InventoryBuilder:
                     asset.services.append(use)
                 _touch(asset, c.first_seen, c.last_seen, c.evidence)
         for op in self._ops:
-            client = op.client_ip or "?"
-            server = op.server_ip or "?"
+            client = op.client_ip or op.client_mac or "?"
+            server = op.server_ip or op.server_mac or "?"
             link = _link(inv, client, server, op)
             link.operations[op.name] = link.operations.get(op.name, 0) + op.count
             link.categories[op.category] = link.categories.get(op.category, 0) + op.count

@@ -116,7 +116,9 @@ class Operation:
     ``transport``/``port`` name the server side as in ``Communication``, so the
     operation lands on the right link.  ``detail`` carries a few small facts
     when they matter for detection (unit id, CIP class, S7 block type), never
-    the payload.
+    the payload.  ``client_mac``/``server_mac`` name the ends of operations
+    that travel straight on Ethernet (a PROFINET DCP Set), where there is no
+    IP address; they stay None for IP traffic.
     """
 
     first_seen: float
@@ -131,6 +133,8 @@ class Operation:
     transport: Transport = Transport.TCP
     port: int = 0
     detail: dict[str, str | int] = field(default_factory=dict)
+    client_mac: str | None = None
+    server_mac: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,6 +44,13 @@ _TYPES: dict[str, type[Any]] = {
 _NAMES: dict[type[Any], str] = {cls: name for name, cls in _TYPES.items()}
 
 
+_OMITTED_WHEN_NONE: dict[type[Any], frozenset[str]] = {
+    Operation: frozenset({"client_mac", "server_mac"}),
+}
+"""Fields added to schema 1 after its first release: written only when set,
+so lines of IP traffic read the same to every otm that knows schema 1."""
+
+
 class SchemaError(ValueError):
     """A line is not an observation of a schema version this otm understands."""
 
@@ -51,8 +58,11 @@ class SchemaError(ValueError):
 def to_dict(obs: Observation) -> dict[str, Any]:
     """The JSON-ready dictionary of one observation."""
     out: dict[str, Any] = {"schema": SCHEMA, "type": _NAMES[type(obs)]}
+    omitted = _OMITTED_WHEN_NONE.get(type(obs), frozenset())
     for f in dataclasses.fields(obs):
         value = getattr(obs, f.name)
+        if value is None and f.name in omitted:
+            continue
         if isinstance(value, Evidence):
             value = {
                 "source": value.source,

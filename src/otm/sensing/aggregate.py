@@ -11,6 +11,7 @@ occurrence, so an analyst can open the capture at that packet.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from otm.capture.interfaces import FlowKey
 from otm.observations.records import (
@@ -43,6 +44,8 @@ class _OpTally:
     count: int
     frame: int
     message: str
+    client_mac: str | None = None
+    server_mac: str | None = None
 
 
 @dataclass(slots=True)
@@ -76,6 +79,7 @@ class Tally:
         self._hosts: list[AssetSeen] = []
         self._host_last: dict[tuple[str | None, str | None, int | None], tuple[float, int]] = {}
         self._comms: list[Communication] = []
+        self._l2: dict[tuple[str | None, str | None, str], list[Any]] = {}
         self.anomaly_totals: dict[str, int] = {}
 
     def evidence(self, frame: int | None, message: str) -> Evidence:
@@ -96,9 +100,12 @@ class Tally:
         last: float,
         frame: int,
         detail: tuple[tuple[str, str | int], ...] = (),
+        client_mac: str | None = None,
+        server_mac: str | None = None,
     ) -> None:
-        """Add ``count`` occurrences of an operation on a link."""
-        key = (client_ip, server_ip, protocol, port, name, category, detail)
+        """Add ``count`` occurrences of an operation on a link (``client_mac``/
+        ``server_mac`` only for protocols straight on Ethernet, without IPs)."""
+        key = (client_ip, server_ip, client_mac, server_mac, protocol, port, name, category, detail)
         tally = self._ops.get(key)
         if tally is None:
             self._ops[key] = _OpTally(
@@ -115,6 +122,8 @@ class Tally:
                 count,
                 frame,
                 f"{protocol} {name} request",
+                client_mac,
+                server_mac,
             )
             return
         tally.count += count
@@ -210,6 +219,33 @@ class Tally:
         """A flow's traffic totals."""
         self._comms.append(comm)
 
+    def l2_traffic(
+        self,
+        protocol: str,
+        client_mac: str | None,
+        server_mac: str | None,
+        octets: int,
+        ts: float,
+        frame: int,
+    ) -> None:
+        """Count one frame of a protocol that runs straight on Ethernet.
+
+        There is no flow table below such protocols (PROFINET DCP, LLDP,
+        GOOSE), so the tally keeps one record per (client MAC, server MAC,
+        protocol) and emits it as a ``Communication`` at ``flush``.  The
+        sensor decides the roles: the device that answers or publishes is
+        the server; a group address (multicast, broadcast) is passed as is
+        and the inventory makes no asset of it.
+        """
+        key = (client_mac, server_mac, protocol)
+        entry = self._l2.get(key)
+        if entry is None:
+            self._l2[key] = [1, octets, ts, ts, frame]
+            return
+        entry[0] += 1
+        entry[1] += octets
+        entry[3] = max(entry[3], ts)
+
     def flush(self) -> list[Observation]:
         """Every observation tallied so far, in a deterministic order; resets the tally."""
         out: list[Observation] = []
@@ -219,6 +255,25 @@ class Tally:
             if last > host.time:
                 ev = self.evidence(frame or None, "last activity of the host")
                 out.append(AssetSeen(last, host.mac, host.ip, ev, host.vlan))
+        for (client_mac, server_mac, protocol), entry in self._l2.items():
+            packets, octets, first, last, frame = entry
+            self._comms.append(
+                Communication(
+                    first,
+                    last,
+                    None,
+                    None,
+                    client_mac,
+                    server_mac,
+                    protocol,
+                    Transport.ETHERNET,
+                    0,
+                    packets,
+                    octets,
+                    self.evidence(frame, f"first {protocol} frame"),
+                )
+            )
+        self._l2.clear()
         comms: list[Communication] = sorted(self._comms, key=_comm_order)
         out.extend(comms)
         for t in sorted(
@@ -253,6 +308,8 @@ class Tally:
                     o.transport,
                     o.port,
                     dict(o.detail),
+                    o.client_mac,
+                    o.server_mac,
                 )
             )
         for a in sorted(self._anomalies.values(), key=lambda a: (a.first, a.frame, a.kind)):

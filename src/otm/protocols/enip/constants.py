@@ -11,6 +11,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from otm.protocols.common import (
+    CONTROL,
+    IDENTIFY,
+    OTHER,
+    READ,
+    SESSION,
+    WRITE,
+)
+
 HEADER_LENGTH = 24
 """Encapsulation header: command u16 | length u16 | session u32 | status u32 |
 sender context 8 | options u32."""
@@ -22,14 +31,6 @@ TCP_PORT = 44818
 UDP_PORT = 44818
 IO_UDP_PORT = 2222
 
-READ = "read"
-WRITE = "write"
-CONTROL = "control"
-PROGRAM = "program"
-DIAGNOSTIC = "diagnostic"
-IDENTIFY = "identify"
-SESSION = "session"
-OTHER = "other"
 
 # -- encapsulation commands ---------------------------------------------------------
 

@@ -19,6 +19,17 @@ from collections.abc import Mapping
 from enum import IntEnum
 from types import MappingProxyType
 
+from otm.protocols.common import (
+    CONTROL,
+    DIAGNOSTIC,
+    IDENTIFY,
+    OTHER,
+    PROGRAM,
+    READ,
+    SESSION,
+    WRITE,
+)
+
 # --- sizes (Implementation Guide V1.0b section 3.1.3; Application Protocol 4.1)
 
 MBAP_HEADER_LENGTH = 7
@@ -169,14 +180,6 @@ FILE_REFERENCE_TYPE = 6
 
 # --- categories --------------------------------------------------------------
 
-READ = "read"
-WRITE = "write"
-CONTROL = "control"
-PROGRAM = "program"
-DIAGNOSTIC = "diagnostic"
-IDENTIFY = "identify"
-SESSION = "session"
-OTHER = "other"
 
 _FUNCTION_CATEGORIES: tuple[tuple[FunctionCode, str], ...] = (
     (FunctionCode.READ_COILS, READ),
