@@ -27,6 +27,7 @@ from otm.capture.readers import open_capture
 from otm.capture.walker import (
     CLOSED_LINGER,
     MAX_OOO_SEGMENTS,
+    MAX_PROBE_SEGMENTS,
     SWEEP_FRAMES,
     PacketWalker,
 )
@@ -767,3 +768,53 @@ def test_benchmark_capture_generator_still_works(tmp_path: Path) -> None:
     stats = walker.stats
     assert stats.frames == written >= 3000
     assert bench._Null.pdus > 1500 and stats.gaps == 0 and stats.invalid == 0
+
+
+# -- probes --------------------------------------------------------------------------------
+
+
+class _Probe:
+    def __init__(self, seen: list[tuple[bytes, bool, int]], done_after: int) -> None:
+        self.seen = seen
+        self.done_after = done_after
+
+    def on_payload(self, payload: bytes, from_client: bool, frame: int, ts: float) -> bool:
+        self.seen.append((payload, from_client, frame))
+        return len(self.seen) >= self.done_after
+
+
+def _probed_walk(frames: list[bytes], done_after: int) -> list[tuple[bytes, bool, int]]:
+    seen: list[tuple[bytes, bool, int]] = []
+    walker = PacketWalker()
+    walker.register_tcp_probe(2222, "probe", lambda key, ts, frame: _Probe(seen, done_after))
+    walker.walk(numbered(frames))
+    return seen
+
+
+def test_a_probe_sees_first_payloads_both_ways_until_done() -> None:
+    s = session(server_port=2222)
+    frames = conversation(s, [b"hello", b"again"], [b"world", b"more"])
+    seen = _probed_walk(frames, done_after=2)
+    assert [(p, c) for p, c, _ in seen] == [(b"hello", True), (b"world", False)]
+    # Mid-stream capture (no handshake): the probed port still names the server.
+    seen = _probed_walk(frames[3:], done_after=9)
+    assert [(p, c) for p, c, _ in seen] == [
+        (b"hello", True), (b"world", False), (b"again", True), (b"more", False)
+    ]  # fmt: skip
+
+
+def test_a_probe_is_bounded_even_if_never_done() -> None:
+    s = session(server_port=2222)
+    many = [bytes([i]) * 3 for i in range(MAX_PROBE_SEGMENTS + 5)]
+    seen = _probed_walk(conversation(s, many, many), done_after=10**6)
+    assert len(seen) == MAX_PROBE_SEGMENTS
+
+
+def test_a_reassembled_port_is_not_probed() -> None:
+    seen: list[tuple[bytes, bool, int]] = []
+    walker, rec = recording_walker()
+    walker.register_tcp_probe(PORT, "probe", lambda key, ts, frame: _Probe(seen, 99))
+    walker.walk(numbered(conversation(session(), [pdu(b"abc")], [pdu(b"def")])))
+    assert not seen and [e for e in rec.events if e[0] == "pdu"]
+    with pytest.raises(ValueError):
+        walker.register_tcp_probe(PORT, "again", lambda key, ts, frame: _Probe(seen, 1))

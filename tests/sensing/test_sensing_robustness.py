@@ -13,6 +13,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from otm.capture import frames as fb
 from otm.capture.frames import TcpSession
 from otm.capture.readers import open_capture
 from otm.observations.records import Identity, Operation, ParseAnomaly
@@ -20,7 +21,15 @@ from otm.protocols.modbus import codec as modbus
 from otm.protocols.modbus.messages import Adu, ReadRequest
 from otm.sensing.engine import PassiveEngine
 
-PORTS = (502, 44818, 102)
+
+def _registered() -> tuple[list[int], list[int]]:
+    """Every TCP port (reassembled or probed) and UDP port the sensors registered."""
+    regs = PassiveEngine(ref="ports").walker.registrations()
+    tcp = sorted({n for _, kind, n in regs if kind in ("tcp", "tcp-probe")})
+    return tcp, sorted({n for _, kind, n in regs if kind == "udp"})
+
+
+PORTS, UDP_PORTS = _registered()
 
 
 def conversation(
@@ -45,6 +54,26 @@ def test_arbitrary_payloads_on_industrial_ports_never_raise(
 ) -> None:
     result = PassiveEngine(ref="fuzz").run(conversation(port, payloads))
     assert result.stats.frames == 3 + sum(1 for _, p in payloads if p) + 3
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from(UDP_PORTS),
+    st.lists(st.tuples(st.booleans(), st.binary(max_size=600)), min_size=1, max_size=8),
+)
+def test_arbitrary_datagrams_on_registered_udp_ports_never_raise(
+    port: int, payloads: list[tuple[bool, bytes]]
+) -> None:
+    frames = []
+    for i, (from_client, payload) in enumerate(payloads):
+        src, dst = ("10.0.0.1", "10.0.0.2") if from_client else ("10.0.0.2", "10.0.0.1")
+        sport, dport = (40000, port) if from_client else (port, 40000)
+        datagram = fb.udp(sport, dport, payload)
+        frame = fb.ethernet("02:00:00:00:00:02", "02:00:00:00:00:01",
+                            0x0800, fb.ipv4(src, dst, 17, datagram))  # fmt: skip
+        frames.append((i + 1, 1000.0 + i, 1, frame))
+    result = PassiveEngine(ref="fuzz").run(frames)
+    assert result.stats.frames == len(payloads)
 
 
 @settings(max_examples=100, deadline=None)

@@ -68,6 +68,25 @@ class DatagramHandler(Protocol):
         """The conversation ended (idle timeout, eviction or end of capture)."""
 
 
+class ProbeHandler(Protocol):
+    """Looks at the first payloads of a TCP connection it does not reassemble.
+
+    For protocols recognised at flow level (SSH, RDP, HTTP ...): the walker
+    hands over each payload-bearing segment as captured, in either direction,
+    until the handler says it has seen enough or ``MAX_PROBE_SEGMENTS`` went
+    by; after that the connection costs no more than an unregistered one.
+    """
+
+    def on_payload(self, payload: bytes, from_client: bool, frame: int, ts: float) -> bool:
+        """One segment's payload; True when the handler needs no more."""
+
+
+class ProbeFactory(Protocol):
+    """Creates the probe of a new TCP connection on a probed port."""
+
+    def __call__(self, key: FlowKey, ts: float, frame: int) -> ProbeHandler: ...
+
+
 class StreamFactory(Protocol):
     """Creates the handler of a new TCP connection on a registered port."""
 

@@ -37,6 +37,14 @@ Stream reassembly (per direction of a connection on a registered port)
     the stream resynchronises at the next segment whose first bytes the
     framer accepts.
 
+Probes (``register_tcp_probe``)
+    For protocols recognised at flow level, a connection on a probed server
+    port is not reassembled: its probe is shown each payload-bearing segment
+    as captured (either direction) until it says it is done or
+    ``MAX_PROBE_SEGMENTS`` went by; then the connection costs what an
+    unregistered one does.  Probed ports count as registered when the
+    walker decides a mid-stream connection's direction.
+
 Hosts
     ``on_host`` is told once per distinct (source MAC, source IP, VLAN) of
     IPv4/IPv6 packets and ARP senders, except source addresses no host can
@@ -86,6 +94,8 @@ from otm.capture.interfaces import (
     FlowKey,
     Framer,
     HostHandler,
+    ProbeFactory,
+    ProbeHandler,
     StreamFactory,
     StreamHandler,
     TrafficHandler,
@@ -112,6 +122,11 @@ OnPdu = Callable[[bytes, bool, int, float], None]
 
 Progress = Callable[[int, int], None]
 """progress(bytes_done, bytes_total), called every ``SWEEP_FRAMES`` frames."""
+
+MAX_PROBE_SEGMENTS: Final = 8
+"""Payload-bearing segments of a probed connection shown to its probe: the
+protocols recognised at flow level declare themselves in their first one or
+two messages; a handful covers a lost or reordered first segment."""
 
 MAX_FLOWS: Final = 100_000
 """TCP connections plus UDP conversations tracked at once.  A plant network
@@ -231,11 +246,21 @@ class WalkStats:
 
 
 class _TcpFlow:
-    __slots__ = ("client", "closed", "first_frame", "first_ts", "handler", "key", "server")
+    __slots__ = (
+        "client",
+        "closed",
+        "first_frame",
+        "first_ts",
+        "handler",
+        "key",
+        "probed",
+        "server",
+    )
 
     def __init__(self, key: FlowKey, handler: StreamHandler | None, ts: float, frame: int) -> None:
         self.key = key
         self.handler = handler
+        self.probed = 0  # payloads handed to a probe
         self.first_ts = ts
         self.first_frame = frame
         self.closed = False
@@ -266,6 +291,7 @@ class _TcpHalf:
         "ooo_bytes",
         "packets",
         "peer",
+        "probe",
         "src_ip",
         "sync",
     )
@@ -287,6 +313,7 @@ class _TcpHalf:
         self.framer = framer if handler is not None else None
         self.handler = handler
         self.on_pdu = handler.on_pdu if handler is not None else None
+        self.probe: ProbeHandler | None = None
         self.mac: bytes | None = _UNSEEN
         self.macq = -1  # src MAC << 16 | 0x0800, for the fast path's compare
         self.nxt = -1  # next expected sequence number; -1: none seen yet
@@ -371,6 +398,7 @@ class PacketWalker:
         self.tcp_idle_timeout = tcp_idle_timeout
         self.udp_idle_timeout = udp_idle_timeout
         self._tcp_ports: dict[int, tuple[str, Framer, StreamFactory]] = {}
+        self._tcp_probes: dict[int, tuple[str, ProbeFactory]] = {}
         self._udp_ports: dict[int, tuple[str, DatagramFactory]] = {}
         self._ethertypes: dict[int, list[EthernetHandler]] = {}
         self._host_handler: HostHandler | None = None
@@ -404,6 +432,13 @@ class PacketWalker:
             raise ValueError(f"TCP port {port} is already registered ({self._tcp_ports[port][0]})")
         self._tcp_ports[port] = (name, framer, factory)
 
+    def register_tcp_probe(self, port: int, name: str, factory: ProbeFactory) -> None:
+        """Show the first payloads of TCP connections whose server port is ``port``
+        to probes made by ``factory`` (no reassembly; a reassembled port wins)."""
+        if port in self._tcp_probes:
+            raise ValueError(f"TCP port {port} is already probed ({self._tcp_probes[port][0]})")
+        self._tcp_probes[port] = (name, factory)
+
     def register_udp(self, port: int, name: str, factory: DatagramFactory) -> None:
         """Deliver UDP datagrams to or from ``port`` to handlers made by ``factory``."""
         if port in self._udp_ports:
@@ -413,6 +448,16 @@ class PacketWalker:
     def register_ethertype(self, ethertype: int, handler: EthernetHandler) -> None:
         """Give frames of ``ethertype`` (after VLAN tags) to ``handler`` (several allowed)."""
         self._ethertypes.setdefault(ethertype, []).append(handler)
+
+    def registrations(self) -> list[tuple[str, str, int]]:
+        """What is registered, as (name, kind, number) sorted: kind is ``tcp``,
+        ``tcp-probe``, ``udp`` (a port) or ``ethertype``; the handler's own
+        names for EtherTypes are not known here, so their name is ""."""
+        out = [(name, "tcp", port) for port, (name, _, _) in self._tcp_ports.items()]
+        out += [(name, "tcp-probe", port) for port, (name, _) in self._tcp_probes.items()]
+        out += [(name, "udp", port) for port, (name, _) in self._udp_ports.items()]
+        out += [("", "ethertype", et) for et in self._ethertypes]
+        return sorted(out)
 
     def on_host(self, handler: HostHandler) -> None:
         """Set the handler told about each distinct (MAC, IP, VLAN) source."""
@@ -525,6 +570,8 @@ class PacketWalker:
                                         continue
                                 if half.framer is not None:
                                     self._tcp_data(half, seq, data[poff:end], frame_no, ts)
+                                elif half.probe is not None:
+                                    self._probe(half, data[poff:end], frame_no, ts)
                             continue
                 elif proto == 17:
                     conv = udp_get(key)
@@ -832,18 +879,26 @@ class PacketWalker:
     ) -> _TcpHalf:
         self._room(ts)
         ports = self._tcp_ports
+        probes = self._tcp_probes
         if flags & _SYN:
             sender_is_client = not flags & _ACK
         else:
-            sender_is_client = self._server_is_dst(sport in ports, dport in ports, sport, dport)
+            sender_is_client = self._server_is_dst(
+                sport in ports or sport in probes, dport in ports or dport in probes, sport, dport
+            )
         server_port, client_port = (dport, sport) if sender_is_client else (sport, dport)
         reg = ports.get(server_port) or ports.get(client_port)
         fkey = self._flow_key("tcp", sender_is_client, ip, sport, dport, src_mac, dst_mac, vlan)
         handler: StreamHandler | None = None
         framer: Framer | None = None
+        probe: ProbeHandler | None = None
         if reg is not None:
             framer = reg[1]
             handler = reg[2](fkey, ts, frame_no)
+        elif probes:
+            preg = probes.get(server_port) or probes.get(client_port)
+            if preg is not None:
+                probe = preg[1](fkey, ts, frame_no)
         flow = _TcpFlow(fkey, handler, ts, frame_no)
         rkey = ip.dst + ip.src + dport.to_bytes(2, "big") + sport.to_bytes(2, "big")
         if vlan is not None:
@@ -851,6 +906,7 @@ class PacketWalker:
         mine = _TcpHalf(flow, sender_is_client, ip.src, key, framer, handler, ts)
         other = _TcpHalf(flow, not sender_is_client, ip.dst, rkey, framer, handler, ts)
         mine.peer, other.peer = other, mine
+        mine.probe = other.probe = probe
         flow.client, flow.server = (mine, other) if sender_is_client else (other, mine)
         self._tcp[key] = mine
         self._tcp[rkey] = other
@@ -958,6 +1014,19 @@ class PacketWalker:
         if flow.handler is not None:
             flow.handler.on_close(ts)
 
+    def _probe(self, half: _TcpHalf, payload: bytes, frame_no: int, ts: float) -> None:
+        """Show a payload to the connection's probe; stop when it is done or
+        ``MAX_PROBE_SEGMENTS`` went by."""
+        probe = half.probe
+        if probe is None:
+            return
+        flow = half.flow
+        flow.probed += 1
+        if probe.on_payload(payload, half.from_client, frame_no, ts) or (
+            flow.probed >= MAX_PROBE_SEGMENTS
+        ):
+            flow.client.probe = flow.server.probe = None
+
     # -- TCP reassembly ----------------------------------------------------------------
 
     def _tcp_segment(
@@ -995,6 +1064,8 @@ class PacketWalker:
         if payload and half.framer is not None:
             self._tcp_data(half, seq, payload, frame_no, ts)
         else:
+            if payload and half.probe is not None:
+                self._probe(half, payload, frame_no, ts)
             self._refresh(half)
         if flags & _FIN:
             half.fin = True

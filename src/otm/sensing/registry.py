@@ -7,6 +7,7 @@ from typing import Protocol
 from otm.capture.walker import PacketWalker
 from otm.sensing.aggregate import Tally
 from otm.sensing.enip import EnipSensor
+from otm.sensing.it import ItSensor
 from otm.sensing.labels import FlowLabels
 from otm.sensing.modbus import ModbusSensor
 from otm.sensing.s7comm import S7Sensor
@@ -22,4 +23,5 @@ SENSORS: tuple[Sensor, ...] = (
     ModbusSensor(),
     EnipSensor(),
     S7Sensor(),
+    ItSensor(),
 )
