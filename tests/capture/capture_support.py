@@ -72,8 +72,10 @@ class Recorder:
         packets: int,
         octets: int,
         first_frame: int,
-    ) -> None:
+        final: bool = True,
+    ) -> bool:
         self.traffic.append((key, first_ts, last_ts, packets, octets, first_frame))
+        return True
 
     def ethernet(
         self, payload: bytes, src_mac: str, dst_mac: str, vlan: int | None, frame: int, ts: float

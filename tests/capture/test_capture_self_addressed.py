@@ -21,8 +21,10 @@ def test_self_addressed_udp_is_one_flow_counted_once() -> None:
         packets: int,
         octets: int,
         first_frame: int,
-    ) -> None:
+        final: bool,
+    ) -> bool:
         reports.append((key, packets))
+        return True
 
     walker.on_traffic(traffic)
     frame = ethernet(MAC, MAC, ETH_IPV4, ipv4(IP, IP, PROTO_UDP, udp(1740, 1740, b"x" * 12)))

@@ -57,6 +57,10 @@ class StreamHandler(Protocol):
     def on_close(self, ts: float) -> None:
         """FIN/RST seen in both directions, or end of capture."""
 
+    # Optional: ``on_checkpoint(ts)``, called on open flows at each checkpoint of
+    # a live capture, hands over what the handler counted since the last one
+    # (a handler without it hands everything over in ``on_close``).
+
 
 class DatagramHandler(Protocol):
     """Receives UDP payloads of one (client, server) pair."""
@@ -116,10 +120,15 @@ class HostHandler(Protocol):
 
 
 class TrafficHandler(Protocol):
-    """Told per flow, when it ends, how much it carried (every flow, industrial or not).
+    """Told per flow how much it carried (every flow, industrial or not).
 
-    Counts are frames and bytes on the wire in both directions; the sensing
-    layer decides which flows become links (those its sensors confirmed).
+    Counts are frames and bytes on the wire in both directions since the
+    flow's previous report; the sensing layer decides which flows become
+    links (those its sensors confirmed).  A flow is reported once when it
+    ends (``final``), and, in a live capture, at every checkpoint while it
+    lasts (``final`` False): there the handler returns False to be told the
+    same traffic again at the next report (a flow not yet confirmed), True
+    when it took it.
     """
 
     def __call__(
@@ -130,4 +139,5 @@ class TrafficHandler(Protocol):
         packets: int,
         octets: int,
         first_frame: int,
-    ) -> None: ...
+        final: bool,
+    ) -> bool: ...

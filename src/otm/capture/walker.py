@@ -254,6 +254,7 @@ class _TcpFlow:
         "handler",
         "key",
         "probed",
+        "reported",
         "server",
     )
 
@@ -261,6 +262,7 @@ class _TcpFlow:
         self.key = key
         self.handler = handler
         self.probed = 0  # payloads handed to a probe
+        self.reported = (0, 0)  # packets, octets told at checkpoints
         self.first_ts = ts
         self.first_frame = frame
         self.closed = False
@@ -331,12 +333,13 @@ class _TcpHalf:
 
 
 class _UdpConv:
-    __slots__ = ("client", "first_frame", "first_ts", "key", "server")
+    __slots__ = ("client", "first_frame", "first_ts", "key", "reported", "server")
 
     def __init__(self, key: FlowKey, ts: float, frame: int) -> None:
         self.key = key
         self.first_ts = ts
         self.first_frame = frame
+        self.reported = (0, 0)  # packets, octets told at checkpoints
         self.client: _UdpHalf
         self.server: _UdpHalf
 
@@ -504,6 +507,13 @@ class PacketWalker:
             if track and progress is not None:
                 progress(int(getattr(frames, "bytes_read", 0)), int(getattr(frames, "size", 0)))
         self.finish()
+
+    def advance(self, frames: Iterable[tuple[int, float, int, bytes]]) -> None:
+        """Walk frames without ending the flows (a live capture: more will
+        come; ``checkpoint`` reports, ``finish`` ends)."""
+        it = iter(frames)
+        while (last := self._run(it)) is not None:
+            self._maintain(last[1])  # batches need not end on a SWEEP_FRAMES boundary
 
     def feed(self, frame_no: int, ts: float, linktype: int, data: bytes) -> None:
         """Walk one frame (``frame_no`` 1-based, ``ts`` in seconds).
@@ -955,23 +965,60 @@ class PacketWalker:
         first_frame: int,
         a: _TcpHalf | _UdpHalf,
         b: _TcpHalf | _UdpHalf,
-    ) -> None:
+        reported: tuple[int, int],
+        final: bool = True,
+    ) -> tuple[int, int]:
+        """Tell the traffic handler what the flow carried since ``reported``;
+        returns the new ``reported`` totals."""
         if b is a:  # a self-addressed UDP conversation has a single half
             b_packets = b_octets = 0
         else:
             b_packets, b_octets = b.packets, b.octets
-        self._ended_packets += a.packets + b_packets
-        self._ended_octets += a.octets + b_octets
+        packets, octets = a.packets + b_packets, a.octets + b_octets
+        if final:
+            self._ended_packets += packets
+            self._ended_octets += octets
         handler = self._traffic_handler
-        if handler is not None:
-            handler(
-                key,
-                first_ts,
-                max(a.last_ts, b.last_ts),
-                a.packets + b_packets,
-                a.octets + b_octets,
-                first_frame,
-            )
+        if handler is None or packets == reported[0]:
+            return reported
+        took = handler(
+            key,
+            first_ts,
+            max(a.last_ts, b.last_ts),
+            packets - reported[0],
+            octets - reported[1],
+            first_frame,
+            final,
+        )
+        return (packets, octets) if took or final else reported
+
+    def checkpoint(self, ts: float | None = None) -> None:
+        """Live capture: report every open flow's traffic since the previous
+        checkpoint (not ended) and let stream/datagram handlers that have an
+        ``on_checkpoint`` hand over their counts."""
+        now = max(self._now, self._last_ts) if ts is None else ts
+        for half in list(self._tcp.values()):
+            flow = half.flow
+            if half is flow.client:
+                flow.reported = self._report(
+                    flow.key, flow.first_ts, flow.first_frame, flow.client, flow.server,
+                    flow.reported, final=False,
+                )  # fmt: skip
+                if flow.handler is not None and not flow.closed:
+                    hand_over = getattr(flow.handler, "on_checkpoint", None)
+                    if hand_over is not None:
+                        hand_over(now)
+        for uhalf in list(self._udp.values()):
+            conv = uhalf.conv
+            if uhalf is conv.client:
+                conv.reported = self._report(
+                    conv.key, conv.first_ts, conv.first_frame, conv.client, conv.server,
+                    conv.reported, final=False,
+                )  # fmt: skip
+                handler = conv.client.handler or conv.server.handler
+                hand_over = getattr(handler, "on_checkpoint", None)
+                if hand_over is not None:
+                    hand_over(now)
 
     def _end_tcp(self, flow: _TcpFlow, ts: float) -> None:
         """Close (if still open), report and forget a connection."""
@@ -983,7 +1030,7 @@ class PacketWalker:
         if self._tcp.get(server.dkey) is server:
             del self._tcp[server.dkey]
         self._flows -= 1
-        self._report(flow.key, flow.first_ts, flow.first_frame, client, server)
+        self._report(flow.key, flow.first_ts, flow.first_frame, client, server, flow.reported)
 
     def _end_udp(self, conv: _UdpConv) -> None:
         """Tell the handler, report and forget a conversation."""
@@ -997,7 +1044,7 @@ class PacketWalker:
         handler = client.handler or server.handler
         if handler is not None:
             handler.on_close(max(client.last_ts, server.last_ts))
-        self._report(conv.key, conv.first_ts, conv.first_frame, client, server)
+        self._report(conv.key, conv.first_ts, conv.first_frame, client, server, conv.reported)
 
     def _close(self, flow: _TcpFlow, ts: float, frame_no: int = 0) -> None:
         """FIN both ways, RST, eviction or end of capture: flush holes, tell the handler."""

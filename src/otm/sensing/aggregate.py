@@ -25,6 +25,9 @@ from otm.observations.records import (
     Transport,
 )
 
+MAX_HOSTS = 1 << 18
+"""Hosts whose last activity is tracked between flushes (a live source's memory)."""
+
 MAX_IDENTITIES = 100_000
 """Distinct identity facts kept per capture; beyond that a device is lying to us."""
 
@@ -77,7 +80,8 @@ class Tally:
         self._anomalies: dict[tuple[str, str, str | None], _AnomalyTally] = {}
         self._identities: dict[tuple[object, ...], _IdentityTally] = {}
         self._hosts: list[AssetSeen] = []
-        self._host_last: dict[tuple[str | None, str | None, int | None], tuple[float, int]] = {}
+        # Every host sighted, kept across flushes: [last time, its frame, last time emitted].
+        self._host_last: dict[tuple[str | None, str | None, int | None], list[Any]] = {}
         self._comms: list[Communication] = []
         self._l2: dict[tuple[str | None, str | None, str], list[Any]] = {}
         self.anomaly_totals: dict[str, int] = {}
@@ -204,7 +208,10 @@ class Tally:
     ) -> None:
         """A host was seen sending (first sighting; ``host_last`` for the last)."""
         self._hosts.append(AssetSeen(ts, mac, ip, self.evidence(frame, "frame source"), vlan))
-        self._host_last[(mac, ip, vlan)] = (ts, frame)
+        if len(self._host_last) >= MAX_HOSTS:
+            # Forget hosts with nothing new to tell; the walker re-reports them if they return.
+            self._host_last = {k: v for k, v in self._host_last.items() if v[0] > v[2]}
+        self._host_last[(mac, ip, vlan)] = [ts, frame, ts]
 
     def touch_host(
         self, mac: str | None, ip: str | None, vlan: int | None, ts: float, frame: int
@@ -213,7 +220,7 @@ class Tally:
         key = (mac, ip, vlan)
         last = self._host_last.get(key)
         if last is not None and ts > last[0]:
-            self._host_last[key] = (ts, frame)
+            last[0], last[1] = ts, frame
 
     def communication(self, comm: Communication) -> None:
         """A flow's traffic totals."""
@@ -250,11 +257,13 @@ class Tally:
         """Every observation tallied so far, in a deterministic order; resets the tally."""
         out: list[Observation] = []
         out.extend(self._hosts)
-        for host in self._hosts:
-            last, frame = self._host_last.get((host.mac, host.ip, host.vlan), (host.time, 0))
-            if last > host.time:
+        # Hosts active since the previous flush (a live source flushes often).
+        for (mac, ip, vlan), seen in self._host_last.items():
+            last, frame, emitted = seen
+            if last > emitted:
                 ev = self.evidence(frame or None, "last activity of the host")
-                out.append(AssetSeen(last, host.mac, host.ip, ev, host.vlan))
+                out.append(AssetSeen(last, mac, ip, ev, vlan))
+                seen[2] = last
         for (client_mac, server_mac, protocol), entry in self._l2.items():
             packets, octets, first, last, frame = entry
             self._comms.append(
@@ -329,7 +338,6 @@ class Tally:
         self._anomalies.clear()
         self._identities.clear()
         self._hosts.clear()
-        self._host_last.clear()
         self._comms.clear()
         return out
 

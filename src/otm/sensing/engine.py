@@ -68,14 +68,17 @@ class PassiveEngine:
         packets: int,
         octets: int,
         first_frame: int,
-    ) -> None:
+        final: bool,
+    ) -> bool:
         self.tally.touch_host(key.client_mac, key.client_ip, key.vlan, last_ts, 0)
         self.tally.touch_host(key.server_mac, key.server_ip, key.vlan, last_ts, 0)
-        protocol = self.labels.protocol.pop(key, None)
+        labels = self.labels
+        protocol = labels.protocol.pop(key, None) if final else labels.protocol.get(key)
         if not protocol:
-            return
-        if key in self.labels.reversed:
-            self.labels.reversed.discard(key)
+            return False
+        if key in labels.reversed:
+            if final:
+                labels.reversed.discard(key)
             key = FlowKey(
                 key.transport,
                 key.server_ip,
@@ -104,12 +107,31 @@ class PassiveEngine:
                 self.tally.evidence(first_frame, f"first {protocol} packet of the flow"),
             )
         )
+        return True
 
     def run(
         self, frames: Iterable[tuple[int, float, int, bytes]], progress: Progress | None = None
     ) -> SensingResult:
         """Walk every frame, then flush the tally."""
         self.walker.walk(frames, progress)
+        return self._result(frames)
+
+    def feed(self, frames: Iterable[tuple[int, float, int, bytes]]) -> None:
+        """A live source: walk these frames; flows stay open for more."""
+        self.walker.advance(frames)
+
+    def checkpoint(self) -> list[Observation]:
+        """A live source: what was learnt since the previous checkpoint, open
+        flows included (their traffic and counts so far, as deltas)."""
+        self.walker.checkpoint()
+        return self.tally.flush()
+
+    def finish(self) -> SensingResult:
+        """A live source ends: close every flow and flush the rest."""
+        self.walker.finish()
+        return self._result(None)
+
+    def _result(self, frames: object) -> SensingResult:
         ws = self.walker.stats
         # The reader counts frames exactly as Wireshark numbers them; the
         # walker's own total is the fallback for plain iterables.

@@ -403,6 +403,10 @@ class EnipStream:
             self.tally.flow_operation(self.key, PROTOCOL, self.transport, name, category, entry)
         self.ops.clear()
 
+    def on_checkpoint(self, ts: float) -> None:
+        """Live capture: hand over the counts so far (the flow goes on)."""
+        self.on_close(ts)
+
 
 class IoStream:
     """Class 0/1 implicit I/O on UDP 2222: counted, validated once per shape."""
@@ -440,6 +444,10 @@ class IoStream:
             entry = [float(self.count), self.first, self.last, float(self.frame)]
             self.tally.flow_operation(self.key, PROTOCOL, Transport.UDP, "io_data", "read", entry)
             self.count = 0
+
+    def on_checkpoint(self, ts: float) -> None:
+        """Live capture: hand over the count so far (the flow goes on)."""
+        self.on_close(ts)
 
 
 _COMMAND_OPS = {c: (command_name(c), command_category(c)) for c in range(0x0080)}
