@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 need=()
 command -v tshark >/dev/null 2>&1 || need+=(tshark)
 command -v pg_ctlcluster >/dev/null 2>&1 || need+=(postgresql)
+command -v ip >/dev/null 2>&1 || need+=(iproute2)  # namespaces for the live-capture test
 if [ "${#need[@]}" -gt 0 ]; then
     echo "installing with apt: ${need[*]}"
     apt-get update -qq

@@ -31,6 +31,7 @@ from otm.services import export
 from otm.services.analysis import AnalysisResult, analyze_captures
 from otm.services.database import open_store
 from otm.services.demo import write_demo_capture
+from otm.services.sensor import LiveError, SensorStatus, open_sensor
 from otm.store import StoreError
 
 app = typer.Typer(
@@ -100,6 +101,62 @@ def analyze(
         err.print(f"[bold red]error:[/] {message if c.path in message else f'{c.path}: {message}'}")
     if errors:
         raise typer.Exit(1)
+
+
+@app.command()
+def sensor(
+    interface: Annotated[str, typer.Option("--interface", "-i", help="Interface to capture on.")],
+    bpf: Annotated[
+        str | None, typer.Option("--filter", "-f", help="BPF capture filter (libpcap syntax).")
+    ] = None,
+    db: DbOption = None,
+    interval: Annotated[
+        float, typer.Option(help="Seconds between inventory updates.", min=0.1)
+    ] = 5.0,
+    duration: Annotated[
+        float | None, typer.Option(help="Stop after this many seconds.", min=0)
+    ] = None,
+    max_frames: Annotated[
+        int | None, typer.Option("--max-frames", help="Stop after this many frames.", min=1)
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No status lines.")] = False,
+) -> None:
+    """Capture from a live interface and keep the inventory up to date until stopped."""
+    import signal  # noqa: PLC0415 - only this command handles signals
+
+    try:
+        store = open_store(db)
+        running = open_sensor(interface, store, bpf, interval)
+    except (StoreError, LiveError) as exc:
+        raise _fail(str(exc), 2) from None
+
+    def stop(signum: int, frame: object) -> None:
+        running.stop()
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+
+    def show(status: SensorStatus) -> None:
+        if not quiet:
+            err.print(_status_line(status))
+
+    if not quiet:
+        err.print(f"capturing on {interface}{f' ({bpf})' if bpf else ''}; Ctrl-C stops")
+    try:
+        status = running.run(show, max_frames=max_frames, duration=duration)
+    except StoreError as exc:
+        raise _fail(str(exc), 2) from None
+    console.print(_status_line(status))
+    if status.error:
+        raise _fail(status.error)
+
+
+def _status_line(status: SensorStatus) -> str:
+    c = status.capture
+    return (
+        f"{status.frames} frames, {status.assets} assets, {status.links} links; "
+        f"drops: {c.kernel_drops} kernel, {c.interface_drops} interface, {c.own_drops} own"
+    )
 
 
 def _print_summary(result: AnalysisResult) -> None:

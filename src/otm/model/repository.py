@@ -53,6 +53,19 @@ class InventoryRepository(Protocol):
     ) -> Source:
         """Store a source and its observations, replacing any earlier ones with the key."""
 
+    def append_observations(
+        self,
+        kind: str,
+        key: str,
+        ref: str,
+        packets: int,
+        observations: Iterable[Observation],
+        added_at: float,
+        error: str | None = None,
+    ) -> Source:
+        """Add observations to a source that keeps growing (a live interface),
+        creating it on first use; ``packets`` is the source's new total."""
+
     def sources(self) -> list[Source]:
         """All stored sources, oldest first."""
 

@@ -201,6 +201,48 @@ class SqlStore:
             conn.execute(t.sources.update().where(src.id == source_id).values(observations=count))
         return Source(source_id, kind, key, ref, packets, count, added_at, error)
 
+    def append_observations(
+        self,
+        kind: str,
+        key: str,
+        ref: str,
+        packets: int,
+        observations: Iterable[Observation],
+        added_at: float,
+        error: str | None = None,
+    ) -> Source:
+        """Add observations after those a source already has (one transaction).
+
+        For sources that grow while otm runs (a live interface): each
+        checkpoint's observations are deltas, appended in order, so replaying
+        the source gives the same inventory as the running sensor holds.
+        """
+        src = t.sources.c
+        with self._write("append to the source", f"source:{key}") as conn:
+            row = conn.execute(sa.select(src.id, src.observations).where(src.key == key)).first()
+            values = {"kind": kind, "ref": ref, "packets": packets, "error": error}
+            if row is None:
+                source_id = conn.execute(
+                    t.sources.insert()
+                    .values(key=key, observations=0, added_at=added_at, **values)
+                    .returning(src.id)
+                ).scalar_one()
+                start = 0
+            else:
+                source_id, start = int(row[0]), int(row[1])
+            count = start
+            rows = _observation_rows(source_id, observations, start)
+            while batch := list(islice(rows, BATCH)):
+                _insert(conn, t.observations, batch)
+                count += len(batch)
+            conn.execute(
+                t.sources.update().where(src.id == source_id).values(observations=count, **values)
+            )
+            first_added = conn.execute(
+                sa.select(src.added_at).where(src.id == source_id)
+            ).scalar_one()
+        return Source(source_id, kind, key, ref, packets, count, float(first_added), error)
+
     def observations(self) -> Generator[Observation, None, None]:
         """Every stored observation, by source (in ``sources()`` order) then as emitted.
 
@@ -333,9 +375,11 @@ _TYPE_NAMES: dict[type[Any], str] = {}
 """Observation class -> serialised type name, learned from ``to_dict``."""
 
 
-def _observation_rows(source_id: int, observations: Iterable[Observation]) -> Iterator[_Row]:
+def _observation_rows(
+    source_id: int, observations: Iterable[Observation], start: int = 0
+) -> Iterator[_Row]:
     """Rows of ``schema.observations``: (source_id, seq, type, time, body)."""
-    for seq, obs in enumerate(observations):
+    for seq, obs in enumerate(observations, start):
         name = _TYPE_NAMES.get(type(obs))
         if name is None:
             name = _TYPE_NAMES.setdefault(type(obs), str(to_dict(obs)["type"]))
