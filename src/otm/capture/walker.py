@@ -404,6 +404,7 @@ class PacketWalker:
         self._tcp_probes: dict[int, tuple[str, ProbeFactory]] = {}
         self._udp_ports: dict[int, tuple[str, DatagramFactory]] = {}
         self._ethertypes: dict[int, list[EthernetHandler]] = {}
+        self._ethertype_names: dict[int, list[str]] = {}
         self._host_handler: HostHandler | None = None
         self._traffic_handler: TrafficHandler | None = None
         self._tcp: dict[bytes, _TcpHalf] = {}
@@ -448,18 +449,21 @@ class PacketWalker:
             raise ValueError(f"UDP port {port} is already registered ({self._udp_ports[port][0]})")
         self._udp_ports[port] = (name, factory)
 
-    def register_ethertype(self, ethertype: int, handler: EthernetHandler) -> None:
+    def register_ethertype(self, ethertype: int, handler: EthernetHandler, name: str = "") -> None:
         """Give frames of ``ethertype`` (after VLAN tags) to ``handler`` (several allowed)."""
         self._ethertypes.setdefault(ethertype, []).append(handler)
+        if name:
+            self._ethertype_names.setdefault(ethertype, []).append(name)
 
     def registrations(self) -> list[tuple[str, str, int]]:
         """What is registered, as (name, kind, number) sorted: kind is ``tcp``,
-        ``tcp-probe``, ``udp`` (a port) or ``ethertype``; the handler's own
-        names for EtherTypes are not known here, so their name is ""."""
+        ``tcp-probe``, ``udp`` (a port) or ``ethertype`` (named "" when the
+        handler was registered without a name)."""
         out = [(name, "tcp", port) for port, (name, _, _) in self._tcp_ports.items()]
         out += [(name, "tcp-probe", port) for port, (name, _) in self._tcp_probes.items()]
         out += [(name, "udp", port) for port, (name, _) in self._udp_ports.items()]
-        out += [("", "ethertype", et) for et in self._ethertypes]
+        for et in self._ethertypes:
+            out += [(name, "ethertype", et) for name in self._ethertype_names.get(et, [""])]
         return sorted(out)
 
     def on_host(self, handler: HostHandler) -> None:

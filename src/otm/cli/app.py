@@ -31,6 +31,7 @@ from otm.services import export
 from otm.services.analysis import AnalysisResult, analyze_captures
 from otm.services.database import open_store
 from otm.services.demo import write_demo_capture
+from otm.services.protocols import protocol_table
 from otm.services.sensor import LiveError, SensorStatus, open_sensor
 from otm.store import StoreError
 
@@ -101,6 +102,39 @@ def analyze(
         err.print(f"[bold red]error:[/] {message if c.path in message else f'{c.path}: {message}'}")
     if errors:
         raise typer.Exit(1)
+
+
+@app.command()
+def protocols(
+    fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+) -> None:
+    """The protocols otm understands: where it listens, what it extracts, maturity."""
+    rows = protocol_table()
+    if fmt == "json":
+        data = [
+            {
+                "name": r.name,
+                "title": r.title,
+                "family": r.family,
+                "transports": list(r.transports),
+                "extracts": r.extracts,
+                "maturity": list(r.maturity),
+            }
+            for r in rows
+        ]
+        console.print_json(json.dumps({"protocols": data}))
+        return
+    if fmt != "table":
+        raise _fail(f"unknown format {fmt!r} (table or json)")
+    table = Table(title=f"Protocols ({len(rows)})")
+    for col in ("protocol", "family", "transports", "extracts", "maturity"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        table.add_row(
+            f"{r.name}\n[dim]{r.title}[/]", r.family, " ".join(r.transports), r.extracts,
+            ", ".join(r.maturity),
+        )  # fmt: skip
+    console.print(table)
 
 
 @app.command()

@@ -1,0 +1,120 @@
+"""Every protocol otm knows, once: what it extracts and how far it is trusted.
+
+The registry (``otm.sensing.registry``) says which sensors run; this catalog
+says, for each protocol name they put on links, what a user gets from it and
+its maturity, so ``otm protocols`` can answer "does otm understand my
+plant?".  Transports and ports are not written here: they are read from what
+the sensors actually register on a walker (``transports``), so the table
+cannot drift from the code.  A test checks both directions (every registered
+protocol is catalogued, every catalogued one is registered) and that every
+maturity claim has the test behind it.
+
+Maturity, cumulative:
+- ``decodes``: a codec parses the protocol's messages (not only recognises them);
+- ``identity``: identity facts are extracted into the inventory;
+- ``oracle``: checked against tshark on real captures, field by field or
+  endpoint by endpoint;
+- ``fuzzed``: property/fuzz tests prove the decoder never raises or hangs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from otm.capture.walker import PacketWalker
+from otm.sensing.aggregate import Tally
+from otm.sensing.labels import FlowLabels
+from otm.sensing.registry import SENSORS
+
+
+@dataclass(frozen=True, slots=True)
+class ProtocolEntry:
+    """One protocol as otm names it on links."""
+
+    name: str
+    title: str
+    family: str  # industrial | it | network
+    extracts: str
+    decodes: bool
+    identity: bool
+    oracle: bool
+    fuzzed: bool
+    via: str = ""  # the protocol whose port and sensor carry this one (S7comm-plus: s7comm)
+
+
+CATALOG: tuple[ProtocolEntry, ...] = (
+    ProtocolEntry(
+        "modbus", "Modbus/TCP", "industrial",
+        "unit ids; Read Device Identification (vendor, product code, revision, model, name); "
+        "Report Server ID; every function code as an operation; exceptions",
+        True, True, True, True,
+    ),
+    ProtocolEntry(
+        "enip", "EtherNet/IP and CIP", "industrial",
+        "ListIdentity and Identity object (vendor, device type, product code/name, revision, "
+        "serial); backplane modules; CIP services incl. Multiple Service Packet; implicit I/O",
+        True, True, True, True,
+    ),
+    ProtocolEntry(
+        "s7comm", "Siemens S7comm (ISO-on-TCP)", "industrial",
+        "SZL 0x0011/0x001C (order number, hardware, firmware, serial, module and plant names); "
+        "rack/slot; read/write var, PLC stop/start, block upload/download",
+        True, True, True, True,
+    ),
+    ProtocolEntry(
+        "s7comm-plus", "Siemens S7comm-plus", "industrial",
+        "recognised and counted per function",
+        False, False, True, True, via="s7comm",
+    ),
+    ProtocolEntry(
+        "ssh", "SSH", "it", "client and server identification strings (software, version)",
+        False, True, True, True,
+    ),
+    ProtocolEntry("telnet", "Telnet", "it", "recognised from option negotiation",
+                  False, False, True, True),
+    ProtocolEntry("rdp", "Remote Desktop", "it", "recognised from the X.224 connection request",
+                  False, False, True, True),
+    ProtocolEntry("smb", "SMB / NetBIOS session", "it", "recognised (SMB1, SMB2/3)",
+                  False, False, True, True),
+    ProtocolEntry("vnc", "VNC (RFB)", "it", "RFB protocol version", False, True, True, True),
+    ProtocolEntry("http", "HTTP", "it", "web server's Server header", False, True, True, True),
+    ProtocolEntry("https", "TLS (HTTPS)", "it", "recognised from the TLS handshake",
+                  False, False, True, True),
+    ProtocolEntry(
+        "dns", "DNS", "network", "names of addresses from A/AAAA/PTR answers",
+        True, True, True, True,
+    ),
+    ProtocolEntry(
+        "ntp", "NTP", "network", "time servers, stratum and reference", True, True, True, True
+    ),
+    ProtocolEntry(
+        "dhcp", "DHCP", "network",
+        "client host name, FQDN, vendor class and option fingerprint",
+        True, True, True, True,
+    ),
+)  # fmt: skip
+
+
+def transports() -> dict[str, list[str]]:
+    """Protocol name -> where its sensor listens (``tcp/502``, ``udp/47808``,
+    ``ethertype/0x8892``), read from a walker the registered sensors attach to."""
+    walker = PacketWalker()
+    tally, labels = Tally("catalog"), FlowLabels()
+    for sensor in SENSORS:
+        sensor.register(walker, tally, labels)
+    out: dict[str, list[str]] = {}
+    for name, kind, number in walker.registrations():
+        where = f"ethertype/0x{number:04x}" if kind == "ethertype" else f"{kind}/{number}"
+        out.setdefault(name, []).append(where.replace("tcp-probe/", "tcp/"))
+    for e in CATALOG:
+        if e.via and e.via in out:
+            out[e.name] = list(out[e.via])
+    return out
+
+
+def entry(name: str) -> ProtocolEntry | None:
+    """The catalog entry of a protocol name."""
+    for e in CATALOG:
+        if e.name == name:
+            return e
+    return None
