@@ -22,22 +22,10 @@ from otm.sensing.engine import PassiveEngine
 
 DATA = Path(__file__).parent / "data"
 
-CAPTURES = (
-    "modbus_example.pcap",
-    "modbusSmall.pcap",
-    "IllegalFunction.pcap",
-    "modicon_test.pcap",
-    "enip_cip_example.pcap",
-    "EIP-IPAddressChangeAttempt.pcap",
-    "EIP-RebootorRestart.pcap",
-    "specialCIP.pcap",
-    "snap7_s300_everything.pcapng",
-    "tia_s300_goOnline.pcapng",
-    "tia_s300_downloadOb1.pcapng",
-    "s7comm_plus.pcap",
-    "S7-1200-Uploading-OB1-TIAV12.pcap",
-    "mb2.pcap",
+CAPTURES = tuple(
+    sorted(p.name for p in PCAPS.iterdir() if p.suffix in (".pcap", ".pcapng") and p.is_file())
 )
+"""Every shared capture: each has its golden file."""
 
 
 def observe(capture: str) -> list[str]:

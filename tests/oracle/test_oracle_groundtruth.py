@@ -23,10 +23,18 @@ from conftest import GROUNDTRUTH, PCAPS
 from otm.capture.readers import open_capture
 from otm.inventory.builder import build_inventory
 from otm.model.assets import Asset, FieldValue, Inventory
+from otm.protocols.profinet import device_role_names
 from otm.sensing.engine import PassiveEngine
 
-PROTOCOLS = {"modbus": "modbus", "enip": "enip", "s7comm": "s7comm", "s7comm_plus": "s7comm-plus"}
-"""Oracle protocol name -> otm protocol name, for the protocols of this release."""
+PROTOCOLS = {
+    "modbus": "modbus",
+    "enip": "enip",
+    "s7comm": "s7comm",
+    "s7comm_plus": "s7comm-plus",
+    "dnp3": "dnp3",
+    "profinet_dcp": "profinet-dcp",
+}
+"""Oracle protocol name -> otm protocol name, for the protocols checked so far."""
 
 
 def _captures() -> list[str]:
@@ -124,6 +132,21 @@ def _expected(source: str, fields: dict[str, Any]) -> dict[str, Any]:
                 "bgtyp": "module_type_id",
             }
             out[names[key]] = value
+        elif source == "dnp3_link_address":
+            out[
+                {"master_address": "dnp3_master_address", "outstation_address": "dnp3_address"}[key]
+            ] = value
+        elif source == "dcp_identify":
+            names = {
+                "name_of_station": "name",
+                "type_of_station": "profinet_type_of_station",
+                "device_role": "profinet_device_role",
+                "ip": "profinet_ip",
+                "netmask": "profinet_netmask",
+                "gateway": "profinet_gateway",
+            }
+            shown = device_role_names(value) if key == "device_role" else value
+            out[names.get(key, key)] = shown.strip() if isinstance(shown, str) else shown
         elif source == "s7_szl_0x001c":
             names = {
                 "plc_name": "name",
@@ -165,8 +188,9 @@ def test_every_oracle_endpoint_is_found(capture: str) -> None:
 @pytest.mark.parametrize("capture", CAPTURES)
 def test_no_endpoint_the_oracle_does_not_know(capture: str) -> None:
     gt = json.loads((GROUNDTRUTH / f"{capture}.json").read_text())
+    # Ethernet-only protocols have no IP in the oracle: their endpoints are MACs.
     known = {
-        (PROTOCOLS[ep["protocol"]], ep["role"], ep["ip"])
+        (PROTOCOLS[ep["protocol"]], ep["role"], ep["ip"] if ep["ip"] is not None else ep["mac"])
         for ep in gt["endpoints"]
         if ep["protocol"] in PROTOCOLS
     }
@@ -176,7 +200,8 @@ def test_no_endpoint_the_oracle_does_not_know(capture: str) -> None:
             if s.name not in PROTOCOLS.values():
                 continue
             if not any(
-                (s.name, s.role, ip) in known or (s.name, "peer", ip) in known for ip in asset.ips
+                (s.name, s.role, a) in known or (s.name, "peer", a) in known
+                for a in asset.ips | asset.macs
             ):
                 extra.append((s.name, s.role, sorted(asset.ips)))
     assert not extra, f"endpoints otm reports that the oracle does not: {extra}"

@@ -10,6 +10,8 @@ from pathlib import Path
 from otm.sensing.catalog import CATALOG, transports
 
 TESTS = Path(__file__).parent.parent
+FOLDERS = {"ethercat": "protocols_fieldbus", "cclink-ie": "protocols_fieldbus"}
+"""Protocols whose tests live in a folder not named after them."""
 
 
 def test_every_registered_protocol_is_catalogued_and_every_catalogued_one_runs() -> None:
@@ -29,7 +31,9 @@ def test_maturity_claims_have_tests_behind_them() -> None:
     sources = _test_sources()
     for e in CATALOG:
         quoted = (f'"{e.name}"', f"'{e.name}'")
-        folder = "protocols_" + (e.name.split("-")[0] if e.family == "industrial" else "it")
+        folder = FOLDERS.get(e.name) or "protocols_" + (
+            e.name.split("-")[0] if e.family == "industrial" else "it"
+        )
         own = {p: s for p, s in sources.items() if p.parent.name == folder}
         named = {p: s for p, s in sources.items() if any(q in s for q in quoted)}
         if e.oracle:

@@ -16,6 +16,7 @@ from 1: ``(frame number, time stamp, link type, bytes)``.
 from __future__ import annotations
 
 import queue
+import select
 import struct
 import threading
 from collections.abc import Iterator
@@ -78,6 +79,11 @@ class LiveCapture:
             handle.activate()
             if bpf:
                 handle.setfilter(bpf)
+            # Non-blocking reads, woken by poll on the capture's descriptor: a
+            # blocking read with a filter set can wait forever in pcapy-ng 2.1
+            # (seen on veth), and polling also lets ``stop`` act within a timeout.
+            handle.setnonblock(True)
+            self._fd = int(handle.getfd())
         except Exception as exc:  # pcapy raises PcapError/BPFError/ValueError
             raise LiveError(f"cannot capture on {interface}: {exc}") from exc
         self._handle = handle
@@ -102,9 +108,12 @@ class LiveCapture:
     def _read(self) -> None:
         handle, q, stats = self._handle, self._queue, self.stats
         try:
+            poller = select.poll()
+            poller.register(self._fd, select.POLLIN)
             while not self._stop.is_set():
                 packets, meta = handle.next_batch(BATCH)
                 if not meta:
+                    poller.poll(TIMEOUT_MS)
                     continue
                 try:
                     q.put_nowait((packets, bytes(meta)))

@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from otm.inventory.addresses import AddressGroups, host_ip, router_macs, usable_mac
-from otm.inventory.roles import Behaviour, infer_role
+from otm.inventory.roles import TELECONTROL_PROTOCOLS, Behaviour, infer_role
 from otm.inventory.vendors import cip_vendor, mac_vendor
 from otm.model.assets import (
     AnomalyCount,
@@ -55,6 +55,7 @@ CIP_VENDOR_REF = "ODVA CIP vendor list (pycomm3 package)"
 _MAC = re.compile(r"[0-9a-f]{2}(?::[0-9a-f]{2}){5}")
 
 PROGRAM_CATEGORIES = frozenset({"program", "control"})
+PROGRAM_ONLY = frozenset({"program"})
 """Operation categories that make their client an engineering workstation."""
 
 
@@ -264,10 +265,12 @@ class InventoryBuilder:
                 b.servers_polled.add(server.id if server else link.server)
                 for cat, n in link.categories.items():
                     b.asked[cat] = b.asked.get(cat, 0) + n
+                # Control through a telecontrol protocol is operation, not engineering.
+                kinds = (
+                    PROGRAM_ONLY if link.protocol in TELECONTROL_PROTOCOLS else PROGRAM_CATEGORIES
+                )
                 b.program_ops |= {
-                    name
-                    for name in link.operations
-                    if self._op_categories.get(name) in PROGRAM_CATEGORIES
+                    name for name in link.operations if self._op_categories.get(name) in kinds
                 }
             if server is not None:
                 b = behaviours[server.id]

@@ -40,6 +40,11 @@ INDUSTRIAL = frozenset(
 CONTROLLER_PROTOCOLS = frozenset({"modbus", "enip", "cip", "s7comm", "s7comm-plus", "omron-fins"})
 """Protocols whose servers are controllers or field devices."""
 
+TELECONTROL_PROTOCOLS = frozenset({"dnp3", "iec104", "mms"})
+"""SCADA-to-outstation protocols: operating a breaker or a set point through them
+is everyday supervisory control, not engineering, and their masters are SCADA
+servers (or front ends), however few outstations they poll."""
+
 SCADA_MIN_PEERS = 4
 """A client polling this many controllers is a SCADA server rather than one HMI."""
 
@@ -120,6 +125,9 @@ def _supervisor(b: Behaviour) -> tuple[Role, str] | None:
     if not used:
         return None
     n = len(b.servers_polled)
+    telecontrol = sorted(b.uses & TELECONTROL_PROTOCOLS)
+    if telecontrol:
+        return Role.SCADA_SERVER, f"master of {', '.join(telecontrol)} to {n} outstation(s)"
     if n >= SCADA_MIN_PEERS:
         return Role.SCADA_SERVER, f"polls {n} devices with {', '.join(used)}"
     return Role.HMI, f"client of {', '.join(used)} to {n} device(s)"

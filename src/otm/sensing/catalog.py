@@ -67,6 +67,33 @@ CATALOG: tuple[ProtocolEntry, ...] = (
         False, False, True, True, via="s7comm",
     ),
     ProtocolEntry(
+        "dnp3", "DNP3 (TCP/UDP)", "industrial",
+        "master and outstation link addresses; device attributes (group 0: vendor, model, "
+        "firmware, hardware, serial, name); every function code (operate, restart, files)",
+        True, True, True, True,
+    ),
+    ProtocolEntry(
+        "profinet-dcp", "PROFINET DCP", "industrial",
+        "name of station, type of station, vendor and device id, device role, IP suite; "
+        "Identify/Get/Set (set IP, set name, factory reset) as operations",
+        True, True, True, True,
+    ),
+    ProtocolEntry(
+        "profinet-rt", "PROFINET IO real-time", "industrial",
+        "cyclic frames counted per producer and consumer; frame id classes; status trailer",
+        True, False, True, True, via="profinet-dcp",
+    ),
+    ProtocolEntry(
+        "ethercat", "EtherCAT", "industrial",
+        "datagrams counted per command (reads, writes, AL control state changes)",
+        True, False, True, True,
+    ),
+    ProtocolEntry(
+        "cclink-ie", "CC-Link IE", "industrial",
+        "recognised from the frame header and counted per frame type",
+        False, False, False, True,
+    ),
+    ProtocolEntry(
         "ssh", "SSH", "it", "client and server identification strings (software, version)",
         False, True, True, True,
     ),

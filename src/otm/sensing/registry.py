@@ -6,10 +6,13 @@ from typing import Protocol
 
 from otm.capture.walker import PacketWalker
 from otm.sensing.aggregate import Tally
+from otm.sensing.dnp3 import Dnp3Sensor
 from otm.sensing.enip import EnipSensor
+from otm.sensing.fieldbus import CcLinkSensor, EthercatSensor
 from otm.sensing.it import ItSensor
 from otm.sensing.labels import FlowLabels
 from otm.sensing.modbus import ModbusSensor
+from otm.sensing.profinet import ProfinetSensor
 from otm.sensing.s7comm import S7Sensor
 
 
@@ -23,5 +26,9 @@ SENSORS: tuple[Sensor, ...] = (
     ModbusSensor(),
     EnipSensor(),
     S7Sensor(),
+    Dnp3Sensor(),
+    ProfinetSensor(),
+    EthercatSensor(),
+    CcLinkSensor(),
     ItSensor(),
 )
