@@ -33,6 +33,9 @@ PROTOCOLS = {
     "s7comm_plus": "s7comm-plus",
     "dnp3": "dnp3",
     "profinet_dcp": "profinet-dcp",
+    "bacnet": "bacnet",
+    "snmp": "snmp",
+    "omron_fins": "omron-fins",
 }
 """Oracle protocol name -> otm protocol name, for the protocols checked so far."""
 
@@ -73,6 +76,21 @@ FIELD_EXCEPTIONS: dict[tuple[str, str], str] = {
     ("s7_szl_0x0011", "firmware_version (derived)"): "compared as 'firmware' below",
 }
 """(identity source, oracle field) -> why the field is not compared one to one."""
+
+BACNET_FIELDS = {
+    "device_instance": "bacnet_device_instance",
+    "vendor_id": "vendor_id",
+    "vendor_name": "vendor",
+    "model_name": "model",
+    "firmware_revision": "firmware",
+    "application_software_version": "software_version",
+    "location": "location",
+    "description": "description",
+    "object_name": "name",
+    "serial_number": "serial",
+}
+"""BACnet oracle field -> otm identity field (a routed device's facts are on the
+router asset's component ``bacnet network N address XX``, which ``_values`` reads)."""
 
 
 @cache
@@ -132,6 +150,19 @@ def _expected(source: str, fields: dict[str, Any]) -> dict[str, Any]:
                 "bgtyp": "module_type_id",
             }
             out[names[key]] = value
+        elif source in ("bacnet_i_am", "bacnet_read_property_ack"):
+            out[BACNET_FIELDS[key]] = value
+        elif source == "snmp_system_group":
+            names = {
+                "sysDescr": "description",
+                "sysObjectID": "snmp_sys_object_id",
+                "sysName": "name",
+                "sysLocation": "location",
+                "sysContact": "contact",
+            }
+            out[names[key]] = value
+        elif source == "fins_controller_data_read":
+            out[{"controller_model": "model", "controller_version": "firmware"}[key]] = value
         elif source == "dnp3_link_address":
             out[
                 {"master_address": "dnp3_master_address", "outstation_address": "dnp3_address"}[key]

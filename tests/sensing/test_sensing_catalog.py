@@ -10,7 +10,12 @@ from pathlib import Path
 from otm.sensing.catalog import CATALOG, transports
 
 TESTS = Path(__file__).parent.parent
-FOLDERS = {"ethercat": "protocols_fieldbus", "cclink-ie": "protocols_fieldbus"}
+FOLDERS = {
+    "ethercat": "protocols_fieldbus",
+    "cclink-ie": "protocols_fieldbus",
+    "omron-fins": "protocols_fins",
+    "snmp": "protocols_snmp",
+}
 """Protocols whose tests live in a folder not named after them."""
 
 

@@ -109,7 +109,8 @@ class Tally:
     ) -> None:
         """Add ``count`` occurrences of an operation on a link (``client_mac``/
         ``server_mac`` only for protocols straight on Ethernet, without IPs)."""
-        key = (client_ip, server_ip, client_mac, server_mac, protocol, port, name, category, detail)
+        key = (client_ip, server_ip, client_mac, server_mac, protocol, transport, port, name,
+               category, detail)  # fmt: skip
         tally = self._ops.get(key)
         if tally is None:
             self._ops[key] = _OpTally(

@@ -94,6 +94,25 @@ CATALOG: tuple[ProtocolEntry, ...] = (
         False, False, False, True,
     ),
     ProtocolEntry(
+        "bacnet", "BACnet/IP and BACnet/Ethernet", "industrial",
+        "I-Am (device instance, vendor id, max APDU), I-Have; device object properties "
+        "(vendor, model, firmware, software version, name, location, description); routed "
+        "devices as components; every confirmed/unconfirmed service; segmented replies",
+        True, True, True, True,
+    ),
+    ProtocolEntry(
+        "omron-fins", "Omron FINS (UDP/TCP)", "industrial",
+        "controller data read (model, version, area data), node addresses; every command "
+        "(run/stop, memory and program area, files, clock) and end codes",
+        True, True, True, True,
+    ),
+    ProtocolEntry(
+        "snmp", "SNMP v1/v2c (v3 recognised)", "network",
+        "system group (description, object id and vendor, name, location, contact); the "
+        "community an agent accepted; v3 engine id and user",
+        True, True, True, True,
+    ),
+    ProtocolEntry(
         "ssh", "SSH", "it", "client and server identification strings (software, version)",
         False, True, True, True,
     ),

@@ -6,14 +6,17 @@ from typing import Protocol
 
 from otm.capture.walker import PacketWalker
 from otm.sensing.aggregate import Tally
+from otm.sensing.bacnet import BacnetSensor
 from otm.sensing.dnp3 import Dnp3Sensor
 from otm.sensing.enip import EnipSensor
 from otm.sensing.fieldbus import CcLinkSensor, EthercatSensor
+from otm.sensing.fins import FinsSensor
 from otm.sensing.it import ItSensor
 from otm.sensing.labels import FlowLabels
 from otm.sensing.modbus import ModbusSensor
 from otm.sensing.profinet import ProfinetSensor
 from otm.sensing.s7comm import S7Sensor
+from otm.sensing.snmp import SnmpSensor
 
 
 class Sensor(Protocol):
@@ -30,5 +33,8 @@ SENSORS: tuple[Sensor, ...] = (
     ProfinetSensor(),
     EthercatSensor(),
     CcLinkSensor(),
+    BacnetSensor(),
+    FinsSensor(),
+    SnmpSensor(),
     ItSensor(),
 )
