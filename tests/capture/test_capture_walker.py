@@ -818,3 +818,20 @@ def test_a_reassembled_port_is_not_probed() -> None:
     assert not seen and [e for e in rec.events if e[0] == "pdu"]
     with pytest.raises(ValueError):
         walker.register_tcp_probe(PORT, "again", lambda key, ts, frame: _Probe(seen, 1))
+
+
+def test_a_heuristic_adopts_a_connection_on_any_port_from_its_first_payload() -> None:
+    walker, rec = recording_walker(tcp_ports=())
+    walker.register_tcp_heuristic(
+        "toy", lambda payload: payload[:1] == pdu(b"")[:1], toy_framer, rec.stream
+    )
+    s = session(server_port=40404)
+    walker.walk(numbered(conversation(s, [pdu(b"ab"), pdu(b"cd")], [pdu(b"ef"), pdu(b"gh")])))
+    assert rec.pdus() == [
+        (pdu(b"ab"), True), (pdu(b"ef"), False), (pdu(b"cd"), True), (pdu(b"gh"), False)
+    ]  # fmt: skip
+    # A connection whose first bytes the detector rejects is never looked at again.
+    walker, rec = recording_walker(tcp_ports=())
+    walker.register_tcp_heuristic("toy", lambda payload: False, toy_framer, rec.stream)
+    walker.walk(numbered(conversation(session(server_port=40405), [pdu(b"ab")], [pdu(b"cd")])))
+    assert rec.pdus() == []

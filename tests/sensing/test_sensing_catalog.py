@@ -15,6 +15,8 @@ FOLDERS = {
     "cclink-ie": "protocols_fieldbus",
     "omron-fins": "protocols_fins",
     "snmp": "protocols_snmp",
+    "iec61850-sv": "protocols_goose",
+    "cdp": "protocols_lldp",
 }
 """Protocols whose tests live in a folder not named after them."""
 

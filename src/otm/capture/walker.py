@@ -45,6 +45,13 @@ Probes (``register_tcp_probe``)
     unregistered one does.  Probed ports count as registered when the
     walker decides a mid-stream connection's direction.
 
+Heuristics (``register_tcp_heuristic``)
+    A connection on a port nobody registered or probes is shown, once, at
+    its first payload-bearing segment, to the registered detectors; the
+    first that recognises the bytes takes the connection, which is
+    reassembled from that segment on as if its port were registered (OPC UA
+    servers listen wherever their configuration says).
+
 Hosts
     ``on_host`` is told once per distinct (source MAC, source IP, VLAN) of
     IPv4/IPv6 packets and ARP senders, except source addresses no host can
@@ -119,6 +126,9 @@ from otm.capture.link import (
 )
 
 OnPdu = Callable[[bytes, bool, int, float], None]
+
+Detector = Callable[[bytes], bool]
+"""``detect(first_payload)``: does this connection carry the protocol?"""
 
 Progress = Callable[[int, int], None]
 """progress(bytes_done, bytes_total), called every ``SWEEP_FRAMES`` frames."""
@@ -243,6 +253,17 @@ class WalkStats:
     gap_bytes: int = 0
     invalid: int = 0
     malformed: dict[str, int] = field(default_factory=dict)
+
+
+class _Adopt:
+    """Probe marker: a connection on an unregistered port, to be shown to the
+    heuristics once (``PacketWalker._adopt``)."""
+
+    def on_payload(self, payload: bytes, from_client: bool, frame: int, ts: float) -> bool:
+        return True
+
+
+_ADOPT: Final = _Adopt()
 
 
 class _TcpFlow:
@@ -402,6 +423,7 @@ class PacketWalker:
         self.udp_idle_timeout = udp_idle_timeout
         self._tcp_ports: dict[int, tuple[str, Framer, StreamFactory]] = {}
         self._tcp_probes: dict[int, tuple[str, ProbeFactory]] = {}
+        self._tcp_heuristics: list[tuple[str, Detector, Framer, StreamFactory]] = []
         self._udp_ports: dict[int, tuple[str, DatagramFactory]] = {}
         self._ethertypes: dict[int, list[EthernetHandler]] = {}
         self._ethertype_names: dict[int, list[str]] = {}
@@ -442,6 +464,13 @@ class PacketWalker:
         if port in self._tcp_probes:
             raise ValueError(f"TCP port {port} is already probed ({self._tcp_probes[port][0]})")
         self._tcp_probes[port] = (name, factory)
+
+    def register_tcp_heuristic(
+        self, name: str, detect: Detector, framer: Framer, factory: StreamFactory
+    ) -> None:
+        """Reassemble a connection on any other port whose first payload
+        ``detect`` recognises (OPC UA's Hello, whatever port the server chose)."""
+        self._tcp_heuristics.append((name, detect, framer, factory))
 
     def register_udp(self, port: int, name: str, factory: DatagramFactory) -> None:
         """Deliver UDP datagrams to or from ``port`` to handlers made by ``factory``."""
@@ -585,7 +614,7 @@ class PacketWalker:
                                 if half.framer is not None:
                                     self._tcp_data(half, seq, data[poff:end], frame_no, ts)
                                 elif half.probe is not None:
-                                    self._probe(half, data[poff:end], frame_no, ts)
+                                    self._probe(half, seq, data[poff:end], frame_no, ts)
                             continue
                 elif proto == 17:
                     conv = udp_get(key)
@@ -909,10 +938,12 @@ class PacketWalker:
         if reg is not None:
             framer = reg[1]
             handler = reg[2](fkey, ts, frame_no)
-        elif probes:
-            preg = probes.get(server_port) or probes.get(client_port)
+        else:
+            preg = probes.get(server_port) or probes.get(client_port) if probes else None
             if preg is not None:
                 probe = preg[1](fkey, ts, frame_no)
+            elif self._tcp_heuristics:
+                probe = _ADOPT
         flow = _TcpFlow(fkey, handler, ts, frame_no)
         rkey = ip.dst + ip.src + dport.to_bytes(2, "big") + sport.to_bytes(2, "big")
         if vlan is not None:
@@ -1065,18 +1096,36 @@ class PacketWalker:
         if flow.handler is not None:
             flow.handler.on_close(ts)
 
-    def _probe(self, half: _TcpHalf, payload: bytes, frame_no: int, ts: float) -> None:
+    def _probe(self, half: _TcpHalf, seq: int, payload: bytes, frame_no: int, ts: float) -> None:
         """Show a payload to the connection's probe; stop when it is done or
         ``MAX_PROBE_SEGMENTS`` went by."""
         probe = half.probe
         if probe is None:
             return
         flow = half.flow
+        if probe is _ADOPT:
+            self._adopt(half, seq, payload, frame_no, ts)
+            return
         flow.probed += 1
         if probe.on_payload(payload, half.from_client, frame_no, ts) or (
             flow.probed >= MAX_PROBE_SEGMENTS
         ):
             flow.client.probe = flow.server.probe = None
+
+    def _adopt(self, half: _TcpHalf, seq: int, payload: bytes, frame_no: int, ts: float) -> None:
+        """First payload of a connection on an unregistered port: if a heuristic
+        recognises it, reassemble the connection from here on as if its port
+        were registered; either way, never look again."""
+        flow = half.flow
+        flow.client.probe = flow.server.probe = None
+        for _name, detect, framer, factory in self._tcp_heuristics:
+            if detect(payload):
+                handler = factory(flow.key, ts, frame_no)
+                flow.handler = handler
+                for h in (flow.client, flow.server):
+                    h.framer, h.handler, h.on_pdu = framer, handler, handler.on_pdu
+                self._tcp_data(half, seq, payload, frame_no, ts)
+                return
 
     # -- TCP reassembly ----------------------------------------------------------------
 
@@ -1116,7 +1165,7 @@ class PacketWalker:
             self._tcp_data(half, seq, payload, frame_no, ts)
         else:
             if payload and half.probe is not None:
-                self._probe(half, payload, frame_no, ts)
+                self._probe(half, seq, payload, frame_no, ts)
             self._refresh(half)
         if flags & _FIN:
             half.fin = True

@@ -33,6 +33,7 @@ INDUSTRIAL = frozenset(
         "profinet-dcp",
         "profinet-io",
         "goose",
+        "iec61850-sv",
     }
 )
 """Protocols whose use makes a host part of the control system."""

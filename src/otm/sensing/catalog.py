@@ -113,6 +113,34 @@ CATALOG: tuple[ProtocolEntry, ...] = (
         True, True, True, True,
     ),
     ProtocolEntry(
+        "opcua", "OPC UA binary (opc.tcp)", "industrial",
+        "server application/product URI, name, BuildInfo (vendor, model, firmware, build); "
+        "security policies and modes offered and used (SecurityMode None flagged); every "
+        "service as an operation; errors and faults; any port (Hello detected)",
+        True, True, True, True,
+    ),
+    ProtocolEntry(
+        "goose", "IEC 61850 GOOSE", "industrial",
+        "publisher's gocbRef, dataset, goID, APPID, simulation bit; state changes counted",
+        True, True, True, True,
+    ),
+    ProtocolEntry(
+        "iec61850-sv", "IEC 61850 Sampled Values", "industrial",
+        "publisher's svID, dataset, sample counters",
+        True, True, True, True,
+    ),
+    ProtocolEntry(
+        "lldp", "LLDP", "network",
+        "system name and description, chassis and port ids, capabilities, management "
+        "address, port VLAN (neighbour facts for the topology)",
+        True, True, True, True,
+    ),
+    ProtocolEntry(
+        "cdp", "Cisco Discovery Protocol", "network",
+        "device id, platform (model), software version, port id, native VLAN, addresses",
+        True, True, True, True,
+    ),
+    ProtocolEntry(
         "ssh", "SSH", "it", "client and server identification strings (software, version)",
         False, True, True, True,
     ),

@@ -11,9 +11,12 @@ from otm.sensing.dnp3 import Dnp3Sensor
 from otm.sensing.enip import EnipSensor
 from otm.sensing.fieldbus import CcLinkSensor, EthercatSensor
 from otm.sensing.fins import FinsSensor
+from otm.sensing.goose import GooseSensor
 from otm.sensing.it import ItSensor
+from otm.sensing.lldp import LldpSensor
 from otm.sensing.labels import FlowLabels
 from otm.sensing.modbus import ModbusSensor
+from otm.sensing.opcua import OpcUaSensor
 from otm.sensing.profinet import ProfinetSensor
 from otm.sensing.s7comm import S7Sensor
 from otm.sensing.snmp import SnmpSensor
@@ -36,5 +39,8 @@ SENSORS: tuple[Sensor, ...] = (
     BacnetSensor(),
     FinsSensor(),
     SnmpSensor(),
+    OpcUaSensor(),
+    GooseSensor(),
+    LldpSensor(),
     ItSensor(),
 )
