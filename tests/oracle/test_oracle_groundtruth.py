@@ -41,6 +41,7 @@ PROTOCOLS = {
     "cdp": "cdp",
     "goose": "goose",
     "sv": "iec61850-sv",
+    "iec104": "iec104",
 }
 """Oracle protocol name -> otm protocol name, for the protocols checked so far."""
 
@@ -196,6 +197,8 @@ def _expected(source: str, fields: dict[str, Any]) -> dict[str, Any]:
                 "goID": "goose_id",
             }
             out[names[key]] = value
+        elif source == "iec104_common_address":
+            out["iec104_common_address"] = value
         elif source == "dnp3_link_address":
             out[
                 {"master_address": "dnp3_master_address", "outstation_address": "dnp3_address"}[key]

@@ -17,6 +17,7 @@ FOLDERS = {
     "snmp": "protocols_snmp",
     "iec61850-sv": "protocols_goose",
     "cdp": "protocols_lldp",
+    "modbus-rtu": "protocols_modbus_rtu",
 }
 """Protocols whose tests live in a folder not named after them."""
 

@@ -73,6 +73,23 @@ CATALOG: tuple[ProtocolEntry, ...] = (
         True, True, True, True,
     ),
     ProtocolEntry(
+        "iec104", "IEC 60870-5-104", "industrial",
+        "common addresses of the station; APCI I/S/U frames; every ASDU type and cause of "
+        "transmission; commands and set points as operations; interrogations; sequence errors",
+        True, True, True, True,
+    ),
+    ProtocolEntry(
+        "hart-ip", "HART-IP (TCP/UDP)", "industrial",
+        "field device identity from commands 0/11/21 (manufacturer, device type, revisions, "
+        "device id), long tag (20), tag and descriptor (13); HART commands as operations",
+        True, True, True, True,
+    ),
+    ProtocolEntry(
+        "modbus-rtu", "Modbus RTU over TCP", "industrial",
+        "RTU frames (CRC checked) on port 502 recognised and counted like Modbus/TCP",
+        True, False, True, True, via="modbus",
+    ),
+    ProtocolEntry(
         "profinet-dcp", "PROFINET DCP", "industrial",
         "name of station, type of station, vendor and device id, device role, IP suite; "
         "Identify/Get/Set (set IP, set name, factory reset) as operations",

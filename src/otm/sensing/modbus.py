@@ -17,6 +17,20 @@ without paying a decode per packet.  Responses teach identity:
 
 Exception responses count as operations named ``exception_<name>`` in the
 ``exception`` category on the same link, so an exception storm is visible.
+
+Modbus RTU over TCP: some gateways carry serial RTU frames (address, PDU,
+CRC) on port 502 instead of MBAP ADUs.  The port's framer
+(``otm.protocols.modbus.rtu.frame_length_tcp``) cuts CRC-valid RTU frames
+when the bytes are not one plain MBAP ADU; a flow whose frames are RTU is
+labelled ``modbus-rtu`` and counted with the same operation names, the RTU
+address standing for the unit id.  A flow's PDUs are tried as RTU frames
+(CRC) until it carries one valid Modbus/TCP ADU, and all along once it
+carried RTU: the classic RTU request ``01 03 00 00 00 02`` + CRC is also a
+well-formed MBAP ADU (length 2, "function" 11), so the first PDUs must be
+checked both ways.  On an established Modbus/TCP flow nothing changes but
+two attribute reads per ADU (``on_pdu`` measured 260-370 ns an ADU with
+and without them, within the noise).  RTU frames are decoded whole (CRC
+and PDU) every time: RTU gateways carry little traffic.
 """
 
 from __future__ import annotations
@@ -25,18 +39,27 @@ from otm.capture.interfaces import FlowKey
 from otm.capture.walker import PacketWalker
 from otm.observations.records import Transport
 from otm.protocols.common import Anomaly
-from otm.protocols.modbus import codec
+from otm.protocols.modbus import codec, rtu
 from otm.protocols.modbus.constants import (
     EXCEPTION_NAMES,
     operation_category,
     operation_name,
 )
-from otm.protocols.modbus.framing import frame_length
-from otm.protocols.modbus.messages import ReadDeviceIdentificationResponse, ReportServerIdResponse
+from otm.protocols.modbus.messages import (
+    Diagnostics,
+    EncapsulatedInterfaceTransport,
+    ExceptionResponse,
+    Pdu,
+    ReadDeviceIdentificationRequest,
+    ReadDeviceIdentificationResponse,
+    ReportServerIdResponse,
+    UmasRequest,
+)
 from otm.sensing.aggregate import Tally
 from otm.sensing.labels import FlowLabels
 
 PROTOCOL = "modbus"
+RTU_PROTOCOL = "modbus-rtu"
 PORT = 502
 
 MAX_SHAPES = 256
@@ -56,6 +79,10 @@ DEVICE_ID_FIELDS = {
 _SUB_CODED = frozenset({8, 43, 90})
 """Function codes whose operation depends on a sub-code in the request."""
 
+_EXCEPTION_BIT = 1 << 40
+_RTU_BIT = 1 << 41
+"""Operation key bits: an exception response; an RTU frame (``modbus-rtu``)."""
+
 
 class ModbusSensor:
     """Registers the Modbus/TCP stream handler on port 502."""
@@ -66,13 +93,13 @@ class ModbusSensor:
         def factory(key: FlowKey, ts: float, frame: int) -> ModbusStream:
             return ModbusStream(key, tally, labels)
 
-        walker.register_tcp(PORT, PROTOCOL, frame_length, factory)
+        walker.register_tcp(PORT, PROTOCOL, rtu.frame_length_tcp, factory)
 
 
 class ModbusStream:
     """One Modbus/TCP connection."""
 
-    __slots__ = ("key", "labels", "ops", "shapes", "tally", "units", "valid")
+    __slots__ = ("key", "labels", "ops", "rtu", "rtu_units", "shapes", "tally", "units", "valid")
 
     def __init__(self, key: FlowKey, tally: Tally, labels: FlowLabels) -> None:
         self.key = key
@@ -82,9 +109,13 @@ class ModbusStream:
         self.shapes: set[tuple[bool, int, int]] = set()
         self.units: set[int] = set()
         self.valid = False
+        self.rtu = False  # the flow carried RTU frames
+        self.rtu_units: set[int] = set()
 
     def on_pdu(self, pdu: bytes, from_client: bool, frame: int, ts: float) -> None:
-        """One whole Modbus ADU."""
+        """One whole Modbus ADU (or, from an RTU gateway, one or more RTU frames)."""
+        if (self.rtu or not self.valid) and self._try_rtu(pdu, from_client, frame, ts):
+            return
         if len(pdu) < 8:
             self._anomaly("truncated", from_client, frame, ts, f"{len(pdu)}-byte ADU")
             return
@@ -137,7 +168,9 @@ class ModbusStream:
         decoded = codec.decode_response(pdu)
         if isinstance(decoded, Anomaly):
             return
-        msg = decoded.pdu
+        self._identity_pdu(decoded.pdu, frame, ts, PROTOCOL)
+
+    def _identity_pdu(self, msg: Pdu, frame: int, ts: float, protocol: str) -> None:
         fields: dict[str, str | int] = {}
         if isinstance(msg, ReadDeviceIdentificationResponse):
             for name, text in msg.named_texts().items():
@@ -151,11 +184,64 @@ class ModbusStream:
             message = "modbus report_server_id response"
         else:
             return
-        self._identity(fields, frame, ts, message)
+        self._identity(fields, frame, ts, message, protocol)
 
-    def _identity(self, fields: dict[str, str | int], frame: int, ts: float, message: str) -> None:
+    def _identity(
+        self,
+        fields: dict[str, str | int],
+        frame: int,
+        ts: float,
+        message: str,
+        protocol: str = PROTOCOL,
+    ) -> None:
         k = self.key
-        self.tally.identity(k.server_ip, k.server_mac, PROTOCOL, fields, ts, frame, message)
+        self.tally.identity(k.server_ip, k.server_mac, protocol, fields, ts, frame, message)
+
+    # -- Modbus RTU over TCP -------------------------------------------------------------
+
+    def _try_rtu(self, data: bytes, from_client: bool, frame: int, ts: float) -> bool:
+        """Handle ``data`` as RTU frames if it is a run of CRC-valid ones."""
+        frames = rtu.split_frames(data)
+        if frames is None:
+            return False
+        for one in frames:
+            self._rtu_frame(one, from_client, frame, ts)
+        return True
+
+    def _rtu_frame(self, data: bytes, from_client: bool, frame: int, ts: float) -> None:
+        decoded = rtu.decode_rtu_request(data) if from_client else rtu.decode_rtu_response(data)
+        if isinstance(decoded, Anomaly):
+            ip = self.key.client_ip if from_client else self.key.server_ip
+            self.tally.anomaly(RTU_PROTOCOL, decoded.kind.value, ip, ts, frame, decoded.detail)
+            return
+        if not self.rtu:
+            self.rtu = True
+            self.labels.protocol[self.key] = RTU_PROTOCOL
+        unit, msg = decoded.address, decoded.pdu
+        if from_client:
+            code = _RTU_BIT | (unit << 8) | msg.function_code
+            if msg.function_code in _SUB_CODED:
+                sub = _sub_code(msg)
+                code |= ((sub if sub is not None else 0xFFFF) + 1) << 16
+            self._count(code, frame, ts)
+            return
+        if unit not in self.rtu_units:
+            self.rtu_units.add(unit)
+            self._identity(
+                {"modbus_unit_id": unit}, frame, ts, "modbus-rtu response address", RTU_PROTOCOL
+            )
+        if isinstance(msg, ExceptionResponse):
+            self._count(_RTU_BIT | _EXCEPTION_BIT | (unit << 8) | msg.exception_code, frame, ts)
+        else:
+            self._identity_pdu(msg, frame, ts, RTU_PROTOCOL)
+
+    def _count(self, code: int, frame: int, ts: float) -> None:
+        entry = self.ops.get(code)
+        if entry is None:
+            self.ops[code] = [1, ts, ts, frame]
+        else:
+            entry[0] += 1
+            entry[2] = ts
 
     def _anomaly(self, kind: str, from_client: bool, frame: int, ts: float, detail: str) -> None:
         ip = self.key.client_ip if from_client else self.key.server_ip
@@ -172,7 +258,8 @@ class ModbusStream:
         """Name and hand over the operation counts."""
         for code, entry in self.ops.items():
             unit = (code >> 8) & 0xFF
-            if code >> 40:
+            protocol = RTU_PROTOCOL if code & _RTU_BIT else PROTOCOL
+            if code & _EXCEPTION_BIT:
                 name = "exception_" + EXCEPTION_NAMES.get(code & 0xFF, f"0x{code & 0xFF:02x}")
                 category = "exception"
             else:
@@ -181,6 +268,24 @@ class ModbusStream:
                 sub = sub_plus - 1 if sub_plus and sub_plus != 0x10000 else None
                 name, category = operation_name(fc, sub), operation_category(fc, sub)
             self.tally.flow_operation(
-                self.key, PROTOCOL, Transport.TCP, name, category, entry, (("unit_id", unit),)
+                self.key, protocol, Transport.TCP, name, category, entry, (("unit_id", unit),)
             )
         self.ops.clear()
+
+    def on_checkpoint(self, ts: float) -> None:
+        """Live capture: hand over the counts so far (the connection goes on)."""
+        self.on_close(ts)
+
+
+def _sub_code(msg: Pdu) -> int | None:
+    """The code refining a decoded request's operation (as ``codec.peek_sub_code``
+    reads it from an ADU): diagnostic sub-function, MEI type, UMAS function."""
+    if isinstance(msg, Diagnostics):
+        return msg.sub_function
+    if isinstance(msg, ReadDeviceIdentificationRequest):
+        return 0x0E
+    if isinstance(msg, EncapsulatedInterfaceTransport):
+        return msg.mei_type
+    if isinstance(msg, UmasRequest):
+        return msg.umas_function
+    return None

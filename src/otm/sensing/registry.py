@@ -12,6 +12,8 @@ from otm.sensing.enip import EnipSensor
 from otm.sensing.fieldbus import CcLinkSensor, EthercatSensor
 from otm.sensing.fins import FinsSensor
 from otm.sensing.goose import GooseSensor
+from otm.sensing.hartip import HartIpSensor
+from otm.sensing.iec104 import Iec104Sensor
 from otm.sensing.it import ItSensor
 from otm.sensing.lldp import LldpSensor
 from otm.sensing.labels import FlowLabels
@@ -33,6 +35,8 @@ SENSORS: tuple[Sensor, ...] = (
     EnipSensor(),
     S7Sensor(),
     Dnp3Sensor(),
+    Iec104Sensor(),
+    HartIpSensor(),
     ProfinetSensor(),
     EthercatSensor(),
     CcLinkSensor(),

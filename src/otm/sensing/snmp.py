@@ -305,6 +305,10 @@ class SnmpFlow:
             )
         self.ops.clear()
 
+    def on_checkpoint(self, ts: float) -> None:
+        """Live capture: hand over the counts so far (the conversation goes on)."""
+        self.on_close(ts)
+
 
 def _swap(key: FlowKey) -> FlowKey:
     return FlowKey(
