@@ -2,7 +2,8 @@
 
 Real device stacks written by others answer a client's traffic across the
 bridge: pymodbus (Modbus/TCP with Read Device Identification), python-snap7
-(S7comm SZL reads) and cpppo (EtherNet/IP ListIdentity).  ``otm sensor``
+(S7comm SZL reads), cpppo (EtherNet/IP ListIdentity), bacpypes3 (Who-Is and
+ReadProperty of the device object) and asyncua (GetEndpoints and BuildInfo).  ``otm sensor``
 listens on the bridge in its own process; the inventory in the database must
 show each device with the identity it gave while traffic still flows, and a
 SIGTERM must end the sensor cleanly with everything stored.
@@ -60,6 +61,33 @@ assert found and found["product_name"] == "1756-L83E/B", found
 print("done", flush=True)
 """
 
+ASYNC_CLIENT = r"""
+import asyncio, sys
+from asyncua import Client
+from bacpypes3.app import Application
+from bacpypes3.argparse import SimpleArgumentParser
+from bacpypes3.pdu import Address
+
+async def main():
+    own, bacnet_ip, opcua_url = sys.argv[1:4]
+    args = SimpleArgumentParser().parse_args(["--address", own, "--instance", "999"])
+    app = Application.from_args(args)
+    i_ams = await app.who_is(1001, 1001)
+    assert i_ams, "no I-Am"
+    device = Address(bacnet_ip)
+    for prop in ("vendor-name", "model-name", "firmware-revision"):
+        await app.read_property(device, "device,1001", prop)
+    app.close()
+    async with Client(opcua_url) as client:
+        await client.get_endpoints()
+        build = client.get_node("ns=0;i=2260")
+        for child in await build.get_children():
+            await child.read_value()
+    print("done", flush=True)
+
+asyncio.run(main())
+"""
+
 
 def _assets(db: Path) -> list[dict[str, object]]:
     out = subprocess.run(
@@ -87,12 +115,15 @@ def test_sensor_inventories_a_live_plant(tmp_path: Path) -> None:
         "s7": "00:1b:1b:00:00:11",  # Siemens
         "enip": "00:00:bc:00:00:12",  # Rockwell
         "hmi": "02:00:00:00:00:20",
+        "bacnet": "00:e0:4c:00:00:13",
+        "opcua": "02:00:00:00:00:14",
     }
     procs: list[subprocess.Popen[str]] = []
     with plant(macs) as p:
         try:
             sensor = subprocess.Popen(
-                p.on_switch([*OTM, "sensor", "-i", p.bridge, "--db", str(db), "--interval", "0.5"]),
+                p.on_switch([*OTM, "sensor", "-i", p.bridge, "--db", str(db), "--interval", "0.5",
+                             "--filter", "ip or arp"]),
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
             )  # fmt: skip
             procs.append(sensor)
@@ -114,8 +145,22 @@ def test_sensor_inventories_a_live_plant(tmp_path: Path) -> None:
                 cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True,
             )  # fmt: skip
             procs.append(enip)
+            bacnet = subprocess.Popen(
+                p.run_in("bacnet", [sys.executable, str(DEVICES / "bacnet_device.py"),
+                                    f"{p.ip('bacnet')}/24", "1001", "999", "AHU-500", "3.1.4"]),
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+            )  # fmt: skip
+            procs.append(bacnet)
+            opcua = subprocess.Popen(
+                p.run_in("opcua", [sys.executable, str(DEVICES / "opcua_device.py"),
+                                   p.ip("opcua"), "4840"]),
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+            )  # fmt: skip
+            procs.append(opcua)
             _wait_ready(modbus, "pymodbus")
             _wait_ready(s7, "snap7")
+            _wait_ready(bacnet, "bacpypes3")
+            _wait_ready(opcua, "asyncua")
             time.sleep(2.0)  # cpppo prints nothing when ready; the sensor warms up
             client = subprocess.run(
                 p.run_in("hmi", [sys.executable, "-c", CLIENT, p.ip("modbus"), p.ip("s7"),
@@ -123,6 +168,13 @@ def test_sensor_inventories_a_live_plant(tmp_path: Path) -> None:
                 check=False, capture_output=True, text=True, env=env, timeout=60,
             )  # fmt: skip
             assert client.stdout.strip() == "done", client.stderr
+            url = f"opc.tcp://{p.ip('opcua')}:4840/otm/"
+            client = subprocess.run(
+                p.run_in("hmi", [sys.executable, "-c", ASYNC_CLIENT, f"{p.ip('hmi')}/24",
+                                 p.ip("bacnet"), url]),
+                check=False, capture_output=True, text=True, env=env, timeout=90,
+            )  # fmt: skip
+            assert client.stdout.strip() == "done", client.stderr[-3000:]
             # While the sensor still runs, the inventory must already show the devices.
             deadline = time.monotonic() + 15
             seen: dict[str, dict[str, object]] = {}
@@ -156,5 +208,12 @@ def test_sensor_inventories_a_live_plant(tmp_path: Path) -> None:
     assert s7cpu["serial"]
     rockwell = final[p.ip("enip")]
     assert rockwell["model"] == "1756-L83E/B" or rockwell["name"] == "1756-L83E/B", rockwell
+    ahu = final[p.ip("bacnet")]
+    assert (ahu["vendor"], ahu["model"], ahu["firmware"]) == ("Acme Building Controls",
+                                                             "AHU-500", "3.1.4")  # fmt: skip
+    ua_server = final[p.ip("opcua")]
+    assert (ua_server["vendor"], ua_server["model"], ua_server["firmware"]) == (
+        "Acme Automation", "Acme OPC Gateway", "4.2.1"
+    )  # fmt: skip
     hmi = final[p.ip("hmi")]
     assert {x["role"] for x in hmi["protocols"]} == {"client"}
