@@ -15,6 +15,7 @@ FOLDERS = {
     "cclink-ie": "protocols_fieldbus",
     "omron-fins": "protocols_fins",
     "snmp": "protocols_snmp",
+    "mms": "protocols_mms",
     "iec61850-sv": "protocols_goose",
     "cdp": "protocols_lldp",
     "modbus-rtu": "protocols_modbus_rtu",

@@ -63,8 +63,15 @@ CATALOG: tuple[ProtocolEntry, ...] = (
     ),
     ProtocolEntry(
         "s7comm-plus", "Siemens S7comm-plus", "industrial",
-        "recognised and counted per function",
-        False, False, True, True, via="s7comm",
+        "session setup: CPU order number, model, firmware; client software and host; "
+        "counted per function",
+        True, True, True, True, via="s7comm",
+    ),
+    ProtocolEntry(
+        "mms", "MMS / IEC 61850 client-server (ISO-on-TCP)", "industrial",
+        "identify (vendor, model, revision); IEC 61850 logical devices; AP titles; "
+        "association setup; every confirmed service as an operation; reports, errors",
+        True, True, True, True, via="s7comm",
     ),
     ProtocolEntry(
         "dnp3", "DNP3 (TCP/UDP)", "industrial",

@@ -1,9 +1,13 @@
-"""S7comm and S7comm-plus traffic (TPKT/COTP on TCP 102) -> observations.
+"""S7comm, S7comm-plus and MMS traffic (TPKT/COTP on TCP 102) -> observations.
 
-Per connection the protocol is decided by the first COTP data payload:
-0x32 is S7comm, 0x72 S7comm-plus (counted by opcode/function, identity
-strings taken best-effort from server responses).  The COTP connection
-request names the addressed CPU's rack and slot in its called TSAP.
+The walker gives port 102 one handler; this one dispatches each COTP data
+payload by its first byte: 0x32 is S7comm, 0x72 S7comm-plus (counted by
+function; identity from the session setup's CreateObject exchange, and
+identity strings taken best-effort from server responses), and an ISO
+session SPDU (CN 0x0d, AC 0x0e, GT/DT 0x01 ...) hands the whole connection,
+from then on, to the MMS handler (``otm.sensing.mms``), which labels the link
+``mms``.  The COTP connection request names the addressed CPU's rack and
+slot in its called TSAP.
 
 S7comm requests count as operations keyed by the cheap ``peek`` tuple
 (ROSCTR, function or userdata group, subfunction); the few whose name
@@ -21,6 +25,13 @@ responses (reassembled across userdata fragments) teach identity:
   name), ``memory_card_serial``, ``location``;
 - ``vendor`` = Siemens when the order number is a Siemens MLFB (6ES7, 6AG1,
   6ES5 ...) or the copyright says Siemens.
+
+S7comm-plus CreateObject of the session setup (in clear in V1/V2, and the
+V1-framed first exchange of V3): the CPU's response gives ``order_number``,
+``firmware``, ``model`` and ``vendor`` (from ``1;6ES7 214-1HE30-0XB0 ;V2.2``),
+or ``s7plus_oms_version``; the client's request gives
+``s7plus_client_software`` (``TIA Portal / WinCC ES``), ``s7plus_client_host``
+and ``s7plus_client_id`` for the client.
 
 The identity describes the station's CPU; when the connection request named
 its rack and slot, the same facts are also recorded for the component
@@ -44,10 +55,19 @@ from otm.protocols.s7comm.constants import (
 )
 from otm.protocols.s7comm.framing import frame_length
 from otm.protocols.s7comm.messages import CotpConnect, S7Pdu
-from otm.protocols.s7comm.plus import s7plus_identity_strings
+from otm.protocols.s7comm.plus import (
+    CREATE_OBJECT,
+    CreateObjectRequest,
+    decode_create_object,
+    decode_s7plus,
+    s7plus_identity_strings,
+    s7plus_session_identity,
+)
 from otm.protocols.s7comm.reassembly import UserdataReassembler, UserdataUnit
 from otm.sensing.aggregate import Tally
 from otm.sensing.labels import FlowLabels
+from otm.sensing.mms import PROTOCOL as MMS
+from otm.sensing.mms import SESSION_FIRST_BYTES, MmsStream
 
 PORT = 102
 S7COMM = "s7comm"
@@ -84,6 +104,7 @@ class S7Stream:
     __slots__ = (
         "key",
         "labels",
+        "mms",
         "named",
         "ops",
         "protocol",
@@ -103,6 +124,7 @@ class S7Stream:
         self.protocol = ""
         self.rack_slot: tuple[int, int] | None = None
         self.reassembler = UserdataReassembler()
+        self.mms: MmsStream | None = None
 
     # -- per PDU ----------------------------------------------------------------
 
@@ -111,6 +133,9 @@ class S7Stream:
         peeked = codec.peek(pdu)
         if peeked is None:
             self._anomaly("bad_tpkt", from_client, frame, ts, f"{len(pdu)} bytes")
+            return
+        if self.mms is not None:
+            self.mms.on_tpkt(pdu, from_client, frame, ts)
             return
         kind, proto = peeked[0], peeked[1]
         if kind != _DT:
@@ -121,6 +146,11 @@ class S7Stream:
             self._s7(pdu, peeked, from_client, frame, ts)
         elif proto == 0x72:
             self._s7plus(pdu, peeked, from_client, frame, ts)
+        elif proto in SESSION_FIRST_BYTES and not self.protocol:
+            # ISO session: MMS.  The connection is the MMS handler's from now on.
+            self.protocol = MMS
+            self.mms = MmsStream(self.key, self.tally, self.labels)
+            self.mms.on_tpkt(pdu, from_client, frame, ts)
         elif proto >= 0:
             self._anomaly("unknown_payload", from_client, frame, ts, f"first byte 0x{proto:02x}")
 
@@ -289,6 +319,8 @@ class S7Stream:
                 return
             if len(self.shapes) < MAX_SHAPES:
                 self.shapes.add(shape)
+        if function == CREATE_OBJECT and opcode in (0x31, 0x32):
+            self._s7plus_session(pdu, from_client, frame, ts)
         if from_client:
             if opcode == 0x31:
                 self._count(self.ops, (-1, function, version, opcode), frame, ts)
@@ -308,6 +340,41 @@ class S7Stream:
                     "s7comm-plus response strings (best effort)",
                 )
 
+    def _s7plus_session(self, pdu: bytes, from_client: bool, frame: int, ts: float) -> None:
+        """Identity from a CreateObject exchange (the session setup; other
+        CreateObjects, such as a block download's, yield no identity fields)."""
+        decoded = decode_s7plus(_payload(pdu))
+        if isinstance(decoded, Anomaly):
+            return
+        message = decode_create_object(decoded)
+        if message is None or isinstance(message, Anomaly):
+            return  # a download's object, or one split over fragments: nothing to learn
+        fields: dict[str, str | int] = dict(s7plus_session_identity(message))
+        if not fields:
+            return
+        k = self.key
+        if isinstance(message, CreateObjectRequest):
+            if from_client:
+                self.tally.identity(
+                    k.client_ip,
+                    k.client_mac,
+                    S7PLUS,
+                    fields,
+                    ts,
+                    frame,
+                    "s7comm-plus create_object request (the client's session setup)",
+                )
+        elif not from_client:
+            self.tally.identity(
+                k.server_ip,
+                k.server_mac,
+                S7PLUS,
+                fields,
+                ts,
+                frame,
+                "s7comm-plus create_object response (session setup)",
+            )
+
     # -- stream events ------------------------------------------------------------
 
     def _anomaly(self, kind: str, from_client: bool, frame: int, ts: float, detail: str) -> None:
@@ -315,7 +382,9 @@ class S7Stream:
         self.tally.anomaly(self.protocol or S7COMM, kind, ip, ts, frame, detail)
 
     def on_gap(self, from_client: bool, frame: int, ts: float, missing: int) -> None:
-        """Lost bytes: nothing to learn."""
+        """Lost bytes: nothing to learn (MMS drops the TSDU in progress)."""
+        if self.mms is not None:
+            self.mms.on_gap(from_client)
 
     def on_invalid(self, data: bytes, from_client: bool, frame: int, ts: float) -> None:
         """Bytes that could not be framed (not this protocol, or a PDU cut short)."""
@@ -323,6 +392,17 @@ class S7Stream:
 
     def on_close(self, ts: float) -> None:
         """Name and hand over the operation counts."""
+        if self.mms is not None:
+            self.mms.on_close(ts)
+        self._hand_over()
+
+    def on_checkpoint(self, ts: float) -> None:
+        """Live capture: hand over the counts so far (the connection goes on)."""
+        if self.mms is not None:
+            self.mms.on_checkpoint(ts)
+        self._hand_over()
+
+    def _hand_over(self) -> None:
         for (rosctr, function, sub, szl_id), entry in self.ops.items():
             if rosctr == -1:
                 # S7comm-plus request without a specific name: by function code.
