@@ -15,8 +15,8 @@ from otm.sensing.goose import GooseSensor
 from otm.sensing.hartip import HartIpSensor
 from otm.sensing.iec104 import Iec104Sensor
 from otm.sensing.it import ItSensor
-from otm.sensing.lldp import LldpSensor
 from otm.sensing.labels import FlowLabels
+from otm.sensing.lldp import LldpSensor
 from otm.sensing.modbus import ModbusSensor
 from otm.sensing.opcua import OpcUaSensor
 from otm.sensing.profinet import ProfinetSensor
