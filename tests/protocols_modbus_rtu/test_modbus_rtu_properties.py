@@ -3,7 +3,7 @@ and the port-502 framer that must keep Modbus/TCP as it was."""
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from otm.protocols.common import INVALID, NEED_DATA, Anomaly
@@ -74,7 +74,14 @@ def test_every_generated_request_frame_round_trips_and_frames_itself(
 ) -> None:
     frame = encode_rtu(RtuFrame(address, pdu))
     assert decode_rtu_request(frame) == RtuFrame(address, pdu)
-    assert rtu_frame_length(frame) == len(frame)
+    # RTU carries no length: the framer tries each layout the function code
+    # allows (request or response) and takes the shortest with a valid CRC.
+    # When a shorter layout's last two octets happen to be its CRC (about 1 in
+    # 65,536 frames) the bytes are ambiguous on the wire; that is the only
+    # case in which the framer may cut elsewhere.
+    cut = rtu_frame_length(frame)
+    assert cut == len(frame) or (0 < cut < len(frame) and crc16(frame, 0, cut) == 0)
+    assume(cut == len(frame))
     assert frame_length_tcp(frame) == len(frame)
     assert split_frames(frame + frame) == [frame, frame]
 
