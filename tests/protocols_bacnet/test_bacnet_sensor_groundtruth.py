@@ -1,8 +1,8 @@
 """The BACnet sensor against the ground truth of every shared capture with BACnet.
 
-Each capture is walked with the BACnet sensor alone (hosts and flow totals
-wired as ``otm.sensing.engine`` does), the inventory is built from the
-observations, and compared with ``groundtruth/<capture>.json``:
+Each capture is walked by the passive engine with the BACnet sensor alone
+(``sensor_support``), the inventory is built from the observations, and
+compared with ``groundtruth/<capture>.json``:
 
 - every BACnet endpoint the oracle lists (role, ip, or the MAC of a
   BACnet/Ethernet sender) is a service of an otm asset at that address
@@ -17,34 +17,23 @@ No exception is needed: recall is 100 % on these captures.
 
 from __future__ import annotations
 
-import json
-from functools import cache
-from typing import Any
-
 import pytest
 
-from conftest import GROUNDTRUTH, PCAPS
-from otm.capture.interfaces import FlowKey
-from otm.capture.readers import open_capture
-from otm.capture.walker import PacketWalker
-from otm.inventory.builder import build_inventory
-from otm.model.assets import Asset, Inventory
-from otm.observations.records import Communication, Observation, ParseAnomaly, Transport
-from otm.sensing.aggregate import Tally
+from otm.model.assets import Inventory
+from otm.observations.records import Observation, ParseAnomaly
 from otm.sensing.bacnet import PROTOCOL, BacnetSensor
-from otm.sensing.labels import FlowLabels
+from sensor_support import analysed as _analysed
+from sensor_support import (
+    anomaly_counts,
+    assets_at,
+    captures_with,
+    offers,
+    truth_endpoints,
+    truth_identities,
+    values,
+)
 
-
-def _captures() -> list[str]:
-    names = []
-    for gt in sorted(GROUNDTRUTH.glob("*.json")):
-        data = json.loads(gt.read_text())
-        if PROTOCOL in data["protocol_frames"]:
-            names.append(data["capture"])
-    return names
-
-
-CAPTURES = _captures()
+CAPTURES = captures_with(PROTOCOL)
 
 FIELDS = {
     "device_instance": "bacnet_device_instance",
@@ -67,91 +56,12 @@ EXPECTED_ANOMALIES = {
 generator kept a BVLC length of 17 for every ReinitializeDevice exchange."""
 
 
-class _Engine:
-    """``PassiveEngine`` with the BACnet sensor only."""
-
-    def __init__(self, ref: str) -> None:
-        self.tally = Tally(ref)
-        self.labels = FlowLabels()
-        self.walker = PacketWalker()
-        BacnetSensor().register(self.walker, self.tally, self.labels)
-        self.walker.on_host(self._host)
-        self.walker.on_traffic(self._traffic)
-
-    def _host(self, mac: str, ip: str | None, vlan: int | None, frame: int, ts: float) -> None:
-        self.tally.host(mac, ip, vlan, ts, frame)
-
-    def _traffic(
-        self,
-        key: FlowKey,
-        first_ts: float,
-        last_ts: float,
-        packets: int,
-        octets: int,
-        first_frame: int,
-        final: bool = True,
-    ) -> bool:
-        protocol = self.labels.protocol.pop(key, None) if final else self.labels.protocol.get(key)
-        if not protocol:
-            return False
-        if key in self.labels.reversed:
-            if final:
-                self.labels.reversed.discard(key)
-            key = FlowKey(
-                key.transport,
-                key.server_ip,
-                key.server_port,
-                key.client_ip,
-                key.client_port,
-                key.server_mac,
-                key.client_mac,
-                key.vlan,
-            )
-        self.tally.communication(
-            Communication(
-                first_ts,
-                last_ts,
-                key.client_ip,
-                key.server_ip,
-                key.client_mac,
-                key.server_mac,
-                protocol,
-                Transport(key.transport),
-                key.server_port,
-                packets,
-                octets,
-                self.tally.evidence(first_frame, f"first {protocol} packet of the flow"),
-            )
-        )
-        return True
-
-    def run(self, capture: str) -> list[Observation]:
-        with open_capture(PCAPS / capture) as reader:
-            self.walker.walk(reader)
-        return self.tally.flush()
-
-
-@cache
 def observed(capture: str) -> tuple[Observation, ...]:
-    return tuple(_Engine(capture).run(capture))
+    return _analysed(capture, BacnetSensor)[0]
 
 
-@cache
 def inventory(capture: str) -> Inventory:
-    return build_inventory(observed(capture))
-
-
-def _truth(capture: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((GROUNDTRUTH / f"{capture}.json").read_text())
-    return data
-
-
-def _assets_at(inv: Inventory, ip: str | None, mac: str | None) -> list[Asset]:
-    return [
-        a
-        for a in inv.assets.values()
-        if (ip is not None and ip in a.ips) or (ip is None and mac in a.macs)
-    ]
+    return _analysed(capture, BacnetSensor)[1]
 
 
 def _component(snet: int, sadr: str) -> str:
@@ -162,27 +72,17 @@ def _component(snet: int, sadr: str) -> str:
 def test_every_oracle_endpoint_is_found(capture: str) -> None:
     inv = inventory(capture)
     missing = []
-    for ep in _truth(capture)["endpoints"]:
-        if ep["protocol"] != PROTOCOL:
-            continue
+    for ep in truth_endpoints(capture, PROTOCOL):
         roles = ("client", "server") if ep["role"] == "peer" else (ep["role"],)
         transport = "ethernet" if ep["ip"] is None else "udp"
-        found = any(
-            s.name == PROTOCOL and s.role in roles and s.transport == transport
-            for asset in _assets_at(inv, ep["ip"], ep["mac"])
-            for s in asset.services
-        )
-        if not found:
+        if not offers(assets_at(inv, ep["ip"], ep["mac"]), PROTOCOL, roles, transport):
             missing.append((ep["role"], ep["ip"], ep["mac"]))
     assert not missing, f"endpoints the oracle found and otm did not: {missing}"
 
 
 @pytest.mark.parametrize("capture", CAPTURES)
 def test_no_endpoint_the_oracle_does_not_know(capture: str) -> None:
-    known = set()
-    for ep in _truth(capture)["endpoints"]:
-        if ep["protocol"] == PROTOCOL:
-            known.add((ep["role"], ep["ip"] or ep["mac"]))
+    known = {(ep["role"], ep["ip"] or ep["mac"]) for ep in truth_endpoints(capture, PROTOCOL)}
     extra = []
     for asset in inventory(capture).assets.values():
         for s in asset.services:
@@ -199,44 +99,31 @@ def test_every_oracle_identity_field_is_found(capture: str) -> None:
     inv = inventory(capture)
     missing = []
     compared = 0
-    for ident in _truth(capture)["identities"]:
-        if ident["protocol"] != PROTOCOL:
-            continue
-        assets = _assets_at(inv, ident["ip"], ident["mac"])
+    for ident in truth_identities(capture, PROTOCOL):
+        assets = assets_at(inv, ident["ip"], ident["mac"])
+        # A device behind a BACnet router: its facts are on the router's component.
         routed = "bacnet_snet" in ident
+        component = _component(ident["bacnet_snet"], ident["bacnet_sadr"]) if routed else None
         for key, value in ident["fields"].items():
             name = FIELDS[key]
             compared += 1
-            values = set()
-            for asset in assets:
-                if routed:
-                    component = asset.components.get(
-                        _component(ident["bacnet_snet"], ident["bacnet_sadr"])
-                    )
-                    lists = [component.fields.get(name, [])] if component else []
-                else:
-                    lists = [asset.fields.get(name, [])]
-                values |= {v.value for values_ in lists for v in values_}
-            if value not in values:
-                missing.append(f"{ident['ip']} {ident['source']}.{name}={value!r} (otm: {values})")
+            got = set().union(*(values(asset, name, component) for asset in assets))
+            if value not in got:
+                missing.append(f"{ident['ip']} {ident['source']}.{name}={value!r} (otm: {got})")
     assert compared > 0
     assert not missing, "identity facts the oracle found and otm did not:\n" + "\n".join(missing)
 
 
 @pytest.mark.parametrize("capture", CAPTURES)
 def test_anomalies_are_the_known_ones(capture: str) -> None:
-    counts: dict[str, int] = {}
-    for obs in observed(capture):
-        if isinstance(obs, ParseAnomaly):
-            counts[obs.kind] = counts.get(obs.kind, 0) + obs.count
-    assert counts == EXPECTED_ANOMALIES.get(capture, {})
+    assert anomaly_counts(observed(capture)) == EXPECTED_ANOMALIES.get(capture, {})
 
 
 def test_vendor_is_resolved_from_the_vendor_id() -> None:
     """I-Am's vendor id 42 is named from the offline table; the device's own
     vendorName (ReadProperty-ACK) is kept beside it."""
     inv = inventory("bacnet-ip.pcap")
-    (device,) = _assets_at(inv, "192.168.0.13", None)
+    (device,) = assets_at(inv, "192.168.0.13")
     vendors = {v.value for v in device.fields["vendor"]}
     assert vendors == {"Acuity Brands Lighting, Inc.", "Lithonia Lighting"}
 
@@ -258,8 +145,8 @@ def test_a_broadcast_who_is_makes_no_server() -> None:
     """bacnet_example.pcap: Who-Is from 172.20.32.200 to 172.20.32.255 makes the sender a
     client and the broadcast address no asset at all."""
     inv = inventory("bacnet_example.pcap")
-    assert not _assets_at(inv, "172.20.32.255", None)
-    (asker,) = _assets_at(inv, "172.20.32.200", None)
+    assert not assets_at(inv, "172.20.32.255")
+    (asker,) = assets_at(inv, "172.20.32.200")
     assert {s.role for s in asker.services} == {"client"}
     who_is = [link for link in inv.links.values() if "who_is" in link.operations]
     assert {(link.client, link.server) for link in who_is} == {("172.20.32.200", "172.20.32.255")}

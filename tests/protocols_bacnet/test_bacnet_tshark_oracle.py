@@ -43,6 +43,7 @@ from otm.protocols.bacnet.constants import ApplicationTag, CharacterSet
 from otm.protocols.bacnet.segmentation import Reassembler
 from otm.protocols.bacnet.vendors import VENDORS
 from otm.protocols.common import Anomaly
+from tshark_support import AGGREGATOR, tshark_rows
 
 pytestmark = pytest.mark.tshark
 
@@ -109,8 +110,6 @@ COMPARED = [
     "bacapp.context_tag_number",
 ]
 
-AGGREGATOR = "|"
-"""Separates the values of one field within a frame; no value in these captures has it."""
 
 STRING_LABEL = re.compile(r": UTF-8 '(.*)'$", re.DOTALL)
 """How tshark labels a UTF-8 character string in its tree."""
@@ -326,13 +325,7 @@ def _tshark_texts(tshark: str, capture: Path) -> dict[str, list[str]]:
 
 
 def _tshark_rows(tshark: str, capture: Path) -> list[dict[str, str]]:
-    fields = FRAME_FIELDS + COMPARED
-    command = [tshark, "-n", "-r", str(capture), "-Y", "bacnet || bvlc"]
-    command += ["-T", "fields", "-E", "occurrence=a", "-E", f"aggregator={AGGREGATOR}"]
-    for name in fields:
-        command += ["-e", name]
-    result = subprocess.run(command, capture_output=True, text=True, check=True, timeout=300)
-    return [dict(zip(fields, line.split("\t"), strict=True)) for line in result.stdout.splitlines()]
+    return tshark_rows(tshark, capture, "bacnet || bvlc", FRAME_FIELDS + COMPARED, timeout=300)
 
 
 def _frames(capture: Path) -> dict[int, bytes]:

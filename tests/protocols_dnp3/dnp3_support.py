@@ -1,23 +1,15 @@
-"""Test helpers: DNP3 messages as frames, conversations, a pcap writer, the engine with one sensor.
+"""Test helpers: DNP3 messages as frames, conversations, the engine with one sensor.
 
-The engine helpers run ``PassiveEngine`` with the DNP3 sensor as its only
-sensor (the registry's list swapped for the duration), so these tests see
-what the DNP3 sensor alone learns, wired exactly as in production.
+``run_dnp3`` runs ``PassiveEngine`` with the DNP3 sensor as its only sensor
+(``sensor_support.sense``), so these tests see what the DNP3 sensor alone
+learns, wired exactly as in production.
 """
 
 from __future__ import annotations
 
-import struct
 from collections.abc import Iterable, Sequence
-from functools import cache
-from pathlib import Path
-from unittest.mock import patch
 
-from conftest import PCAPS
 from otm.capture.frames import TcpSession, ethernet, ip_packet, udp
-from otm.capture.readers import open_capture
-from otm.inventory.builder import build_inventory
-from otm.model.assets import Inventory
 from otm.observations.records import Observation
 from otm.protocols.dnp3 import (
     ObjectHeader,
@@ -27,15 +19,14 @@ from otm.protocols.dnp3 import (
     encode_application,
     encode_frames,
 )
-from otm.sensing import engine as engine_module
 from otm.sensing.dnp3 import Dnp3Sensor
-from otm.sensing.engine import PassiveEngine, SensingResult
+from sensor_support import Frame, sense
 
 MASTER_IP, OUTSTATION_IP = "10.1.1.1", "10.1.1.2"
 MASTER, OUTSTATION = 1, 10
 FIRST_FINAL = application_control(True, True, False, False, 0)
 
-Frames = list[tuple[int, float, int, bytes]]
+Frames = list[Frame]
 
 
 def request(function: int, *headers: ObjectHeader, control: int = FIRST_FINAL) -> bytes:
@@ -95,26 +86,6 @@ def udp_datagrams(payloads: Sequence[tuple[bool, bytes]], port: int = 20000) -> 
     return out
 
 
-def run_dnp3(frames: Iterable[tuple[int, float, int, bytes]], ref: str = "test") -> SensingResult:
-    """The passive engine with the DNP3 sensor alone."""
-    with patch.object(engine_module, "SENSORS", (Dnp3Sensor(),)):
-        engine = PassiveEngine(ref=ref)
-    return engine.run(frames)
-
-
-@cache
-def analysed(capture: str) -> tuple[tuple[Observation, ...], Inventory]:
-    """Observations and inventory of a shared capture, DNP3 sensor alone."""
-    with open_capture(PCAPS / capture) as reader:
-        result = run_dnp3(reader, ref=capture)
-    return tuple(result.observations), build_inventory(result.observations)
-
-
-def write_pcap(path: Path, frames: Frames) -> None:
-    """A classic pcap file (microseconds, Ethernet) of ``frames``."""
-    out = [struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)]
-    for _, ts, _, data in frames:
-        seconds = int(ts)
-        micros = round((ts - seconds) * 1e6)
-        out.append(struct.pack("<IIII", seconds, micros, len(data), len(data)) + data)
-    path.write_bytes(b"".join(out))
+def run_dnp3(frames: Iterable[Frame], ref: str = "test") -> list[Observation]:
+    """The passive engine's observations with the DNP3 sensor alone."""
+    return sense([Dnp3Sensor()], frames, ref)

@@ -20,32 +20,34 @@ an inventory.  Ground-truth rule: "dnp3: DIR bit 1 => sender is master
 
 from __future__ import annotations
 
-import json
 from collections import Counter
-from typing import Any
 
 import pytest
-from dnp3_support import analysed
 
-from conftest import GROUNDTRUTH
-from otm.model.assets import Asset, Inventory
-from otm.observations.records import Identity, Operation, ParseAnomaly
+from otm.observations.records import Identity, Operation
 from otm.protocols.dnp3 import FUNCTION_NAMES
+from otm.sensing.dnp3 import Dnp3Sensor
+from sensor_support import (
+    analysed,
+    anomaly_counts,
+    captures_with,
+    fields_of,
+    ground_truth,
+    identity_recall,
+    missing_endpoints,
+    operation_counts,
+    truth_endpoints,
+    truth_identities,
+    unknown_endpoints,
+)
 
+CAPTURES = captures_with("dnp3")
 
-def _captures() -> list[str]:
-    names = []
-    for path in sorted(GROUNDTRUTH.glob("*.json")):
-        data = json.loads(path.read_text())
-        if "dnp3" in data["protocol_frames"]:
-            names.append(data["capture"])
-    return names
-
-
-CAPTURES = _captures()
-
-IDENTITY_FIELDS = {"master_address": "dnp3_master_address", "outstation_address": "dnp3_address"}
-"""Ground-truth field of ``dnp3_link_address`` -> otm identity field."""
+IDENTITY_FIELDS = fields_of(
+    "dnp3_link_address",
+    {"master_address": "dnp3_master_address", "outstation_address": "dnp3_address"},
+)
+"""Ground-truth (``dnp3_link_address``, field) -> otm identity field."""
 
 EXPECTED_ANOMALIES: dict[str, dict[str, int]] = {
     "dnp3.pcap": {
@@ -61,15 +63,6 @@ EXPECTED_ANOMALIES: dict[str, dict[str, int]] = {
 """capture -> anomaly kind -> count; every other capture must give none."""
 
 
-def _truth(capture: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((GROUNDTRUTH / f"{capture}.json").read_text())
-    return data
-
-
-def _assets_at(inv: Inventory, ip: str) -> list[Asset]:
-    return [asset for asset in inv.assets.values() if ip in asset.ips]
-
-
 def test_the_shared_captures_with_dnp3() -> None:
     assert CAPTURES == [
         "DNP3Value.pcap",
@@ -81,61 +74,31 @@ def test_the_shared_captures_with_dnp3() -> None:
 
 @pytest.mark.parametrize("capture", CAPTURES)
 def test_every_ground_truth_endpoint_is_found(capture: str) -> None:
-    _, inv = analysed(capture)
-    missing = []
-    for ep in _truth(capture)["endpoints"]:
-        if ep["protocol"] != "dnp3":
-            continue
-        found = any(
-            any(s.name == "dnp3" and s.role == ep["role"] for s in asset.services)
-            and ep["mac"] in asset.macs
-            for asset in _assets_at(inv, ep["ip"])
-        )
-        if not found:
-            missing.append((ep["role"], ep["ip"], ep["mac"]))
+    _, inv = analysed(capture, Dnp3Sensor)
+    endpoints = truth_endpoints(capture, "dnp3")
+    missing = missing_endpoints(inv, endpoints, {"dnp3": "dnp3"}, both=True)
     assert not missing, f"endpoints the ground truth has and otm does not: {missing}"
 
 
 @pytest.mark.parametrize("capture", CAPTURES)
 def test_no_endpoint_the_ground_truth_does_not_know(capture: str) -> None:
-    _, inv = analysed(capture)
-    known = {
-        (ep["role"], ep["ip"]) for ep in _truth(capture)["endpoints"] if ep["protocol"] == "dnp3"
-    }
-    extra = [
-        (s.role, sorted(asset.ips))
-        for asset in inv.assets.values()
-        for s in asset.services
-        if s.name == "dnp3" and not any((s.role, ip) in known for ip in asset.ips)
-    ]
+    _, inv = analysed(capture, Dnp3Sensor)
+    extra = unknown_endpoints(inv, truth_endpoints(capture, "dnp3"), {"dnp3": "dnp3"})
     assert not extra, f"endpoints otm reports that the ground truth does not: {extra}"
 
 
 @pytest.mark.parametrize("capture", CAPTURES)
 def test_every_ground_truth_identity_field_is_found(capture: str) -> None:
-    _, inv = analysed(capture)
-    missing = []
-    for ident in _truth(capture)["identities"]:
-        if ident["protocol"] != "dnp3":
-            continue
-        assert ident["source"] == "dnp3_link_address"
-        for key, value in ident["fields"].items():
-            name = IDENTITY_FIELDS[key]
-            values = {
-                v.value
-                for asset in _assets_at(inv, ident["ip"])
-                if ident["mac"] in asset.macs
-                for v in asset.fields.get(name, [])
-            }
-            if value not in values:
-                missing.append(f"{ident['ip']} {name}={value} (otm: {sorted(values)})")
-    assert not missing, "identity facts otm did not find:\n" + "\n".join(missing)
+    _, inv = analysed(capture, Dnp3Sensor)
+    identities = truth_identities(capture, "dnp3")
+    recall = identity_recall(inv, identities, IDENTITY_FIELDS, both=True)
+    assert not recall.missing, "identity facts otm did not find:\n" + "\n".join(recall.missing)
 
 
 @pytest.mark.parametrize("capture", CAPTURES)
 def test_link_addresses_per_ip_are_exactly_the_ground_truths(capture: str) -> None:
-    details = _truth(capture)["protocol_details"]["dnp3"]
-    observations, _ = analysed(capture)
+    details = ground_truth(capture)["protocol_details"]["dnp3"]
+    observations, _ = analysed(capture, Dnp3Sensor)
     ours: dict[str, dict[str, set[int]]] = {"master": {}, "outstation": {}}
     for obs in observations:
         if isinstance(obs, Identity) and obs.protocol == "dnp3" and obs.ip is not None:
@@ -150,17 +113,14 @@ def test_link_addresses_per_ip_are_exactly_the_ground_truths(capture: str) -> No
 
 @pytest.mark.parametrize("capture", CAPTURES)
 def test_operations_match_the_application_function_counts(capture: str) -> None:
-    truth = _truth(capture)["protocol_details"]["dnp3"]["app_functions"]
+    truth = ground_truth(capture)["protocol_details"]["dnp3"]["app_functions"]
     expected: Counter[str] = Counter()
     for key, count in truth.items():
         code, sender = key.split("/")
         if sender == "master" or int(code) == 130:
             expected[FUNCTION_NAMES[int(code)]] += count
-    observations, _ = analysed(capture)
-    ours: Counter[str] = Counter()
-    for obs in observations:
-        if isinstance(obs, Operation) and obs.protocol == "dnp3":
-            ours[obs.name] += obs.count
+    observations, _ = analysed(capture, Dnp3Sensor)
+    ours = operation_counts(observations, "dnp3")
     link_services = {name: n for name, n in ours.items() if name.startswith("link_")}
     assert Counter({n: c for n, c in ours.items() if n not in link_services}) == expected
     if capture == "DNP3Value.pcap":  # frame 870: the only link-only primary frame
@@ -171,16 +131,12 @@ def test_operations_match_the_application_function_counts(capture: str) -> None:
 
 @pytest.mark.parametrize("capture", CAPTURES)
 def test_anomalies_are_the_named_ones(capture: str) -> None:
-    observations, _ = analysed(capture)
-    ours: Counter[str] = Counter()
-    for obs in observations:
-        if isinstance(obs, ParseAnomaly) and obs.protocol == "dnp3":
-            ours[obs.kind] += obs.count
-    assert dict(ours) == EXPECTED_ANOMALIES.get(capture, {})
+    observations, _ = analysed(capture, Dnp3Sensor)
+    assert dict(anomaly_counts(observations, "dnp3")) == EXPECTED_ANOMALIES.get(capture, {})
 
 
 def test_unsolicited_responses_are_operations_of_the_outstation_on_the_link() -> None:
-    observations, _ = analysed("dnp3.pcap")
+    observations, _ = analysed("dnp3.pcap", Dnp3Sensor)
     unsolicited = [
         o for o in observations if isinstance(o, Operation) and o.name == "unsolicited_response"
     ]

@@ -33,7 +33,6 @@ from otm.observations.records import (
     Identity,
     Observation,
     Operation,
-    ParseAnomaly,
     Transport,
 )
 from otm.protocols.dnp3 import ObjectHeader, encode_link_frame
@@ -43,6 +42,7 @@ from otm.sensing.aggregate import Tally
 from otm.sensing.dnp3 import Dnp3Sensor, Dnp3Stream, analyse_request
 from otm.sensing.engine import PassiveEngine
 from otm.sensing.labels import FlowLabels
+from sensor_support import anomaly_counts, operation_counts
 
 T = TypeVar("T")
 
@@ -93,20 +93,6 @@ def _fields(observations: list[Observation], ip: str) -> dict[str, object]:
     return out
 
 
-def _operations(observations: list[Observation]) -> Counter[str]:
-    counts: Counter[str] = Counter()
-    for op in _of(observations, Operation):
-        counts[op.name] += op.count
-    return counts
-
-
-def _anomalies(observations: list[Observation]) -> Counter[str]:
-    counts: Counter[str] = Counter()
-    for anomaly in _of(observations, ParseAnomaly):
-        counts[anomaly.kind] += anomaly.count
-    return counts
-
-
 def _dnp3_links(observations: list[Observation]) -> list[Communication]:
     return [c for c in _of(observations, Communication) if c.protocol == "dnp3"]
 
@@ -121,14 +107,14 @@ def test_device_attributes_of_a_multi_segment_response_become_identity() -> None
         [(True, master_frames(request(1, READ_ATTRIBUTES))), (False, outstation_frames(answer))],
         segments=3,
     )
-    obs = run_dnp3(frames).observations
+    obs = run_dnp3(frames)
     fields = _fields(obs, OUTSTATION_IP)
     assert fields == {**EXPECTED_FIELDS, "dnp3_address": OUTSTATION}
     assert _fields(obs, MASTER_IP) == {"dnp3_master_address": MASTER}
-    assert _operations(obs) == Counter({"read": 1})
+    assert operation_counts(obs) == Counter({"read": 1})
     (op,) = _of(obs, Operation)
     assert op.detail == {"master_address": MASTER, "outstation_address": OUTSTATION}
-    assert not _anomalies(obs)
+    assert not anomaly_counts(obs)
 
 
 def test_attributes_after_other_objects_are_found_when_the_master_asked_for_them() -> None:
@@ -141,16 +127,16 @@ def test_attributes_after_other_objects_are_found_when_the_master_asked_for_them
             (False, outstation_frames(response(analog, *ATTRIBUTES[:2]))),
         ]
     )
-    fields = _fields(run_dnp3(frames).observations, OUTSTATION_IP)
+    fields = _fields(run_dnp3(frames), OUTSTATION_IP)
     assert fields["vendor"] == "Acme Grid Automation"
     assert fields["model"] == "RTU-9000"
 
 
 def test_unsolicited_attributes_need_no_request() -> None:
     unsolicited = response(*ATTRIBUTES[:1], function=130)
-    obs = run_dnp3(tcp_conversation([(False, outstation_frames(unsolicited))])).observations
+    obs = run_dnp3(tcp_conversation([(False, outstation_frames(unsolicited))]))
     assert _fields(obs, OUTSTATION_IP)["vendor"] == "Acme Grid Automation"
-    assert _operations(obs) == Counter({"unsolicited_response": 1})
+    assert operation_counts(obs) == Counter({"unsolicited_response": 1})
     (op,) = _of(obs, Operation)
     assert (op.client_ip, op.server_ip, op.category) == (MASTER_IP, OUTSTATION_IP, "read")
 
@@ -158,17 +144,17 @@ def test_unsolicited_attributes_need_no_request() -> None:
 def test_identity_only_from_what_a_device_says_of_itself() -> None:
     # A master writing attributes (a write of group 0) teaches nothing about anyone.
     write = request(2, attribute(247, "renamed by the master"))
-    obs = run_dnp3(tcp_conversation([(True, master_frames(write))])).observations
+    obs = run_dnp3(tcp_conversation([(True, master_frames(write))]))
     assert "name" not in _fields(obs, OUTSTATION_IP)
     assert "name" not in _fields(obs, MASTER_IP)
 
 
 def test_reserved_source_address_is_no_identity() -> None:
     frames = tcp_conversation([(True, master_frames(request(1, CLASS_0), master=0xFFFF))])
-    obs = run_dnp3(frames).observations
+    obs = run_dnp3(frames)
     assert "dnp3_master_address" not in _fields(obs, MASTER_IP)
-    assert _anomalies(obs) == Counter({"reserved_source_address": 1})
-    assert _operations(obs) == Counter({"read": 1})
+    assert anomaly_counts(obs) == Counter({"reserved_source_address": 1})
+    assert operation_counts(obs) == Counter({"read": 1})
 
 
 # --- roles ----------------------------------------------------------------------------------
@@ -186,11 +172,11 @@ def test_an_outstation_that_opens_the_connection_is_still_the_server() -> None:
         client_ip=OUTSTATION_IP,
         server_ip=MASTER_IP,
     )
-    obs = run_dnp3(frames).observations
+    obs = run_dnp3(frames)
     (link,) = _dnp3_links(obs)
     assert (link.client_ip, link.server_ip) == (MASTER_IP, OUTSTATION_IP)
     assert {(o.client_ip, o.server_ip) for o in _of(obs, Operation)} == {(MASTER_IP, OUTSTATION_IP)}
-    assert _operations(obs) == Counter({"unsolicited_response": 1, "confirm": 1, "read": 1})
+    assert operation_counts(obs) == Counter({"unsolicited_response": 1, "confirm": 1, "read": 1})
     assert _fields(obs, OUTSTATION_IP) == {"dnp3_address": OUTSTATION}
     roles = {
         s.role
@@ -199,15 +185,15 @@ def test_an_outstation_that_opens_the_connection_is_still_the_server() -> None:
         for s in asset.services
     }
     assert roles == {"server"}
-    assert not _anomalies(obs)
+    assert not anomaly_counts(obs)
 
 
 def test_a_frame_against_the_direction_of_its_side_is_a_direction_conflict() -> None:
     frames = tcp_conversation(
         [(True, master_frames(request(1, CLASS_0))), (True, outstation_frames(response()))]
     )
-    obs = run_dnp3(frames).observations
-    assert _anomalies(obs) == Counter({"direction_conflict": 1})
+    obs = run_dnp3(frames)
+    assert anomaly_counts(obs) == Counter({"direction_conflict": 1})
     assert _fields(obs, MASTER_IP) == {"dnp3_master_address": MASTER, "dnp3_address": OUTSTATION}
 
 
@@ -217,9 +203,9 @@ def test_a_frame_against_the_direction_of_its_side_is_a_direction_conflict() -> 
 def test_udp_datagram_with_two_frames_and_a_remainder() -> None:
     two = master_frames(request(1, CLASS_0)) + master_frames(request(2, CLASS_0))
     datagrams = [(True, two + b"\x05\x64"), (False, outstation_frames(response()))]
-    obs_list = run_dnp3(udp_datagrams(datagrams)).observations
-    assert _operations(obs_list) == Counter({"read": 1, "write": 1})
-    assert _anomalies(obs_list) == Counter({"unframed_bytes": 1})
+    obs_list = run_dnp3(udp_datagrams(datagrams))
+    assert operation_counts(obs_list) == Counter({"read": 1, "write": 1})
+    assert anomaly_counts(obs_list) == Counter({"unframed_bytes": 1})
     (link,) = _dnp3_links(obs_list)
     assert (link.transport, link.client_ip, link.port) == (Transport.UDP, MASTER_IP, 20000)
 
@@ -234,32 +220,32 @@ def test_udp_outstation_speaking_first_between_equal_ports() -> None:
         data = bytearray(wire)
         data[34:38] = (20000).to_bytes(2, "big") * 2
         same_port.append((number, ts, link, bytes(data)))
-    obs = run_dnp3(same_port).observations
+    obs = run_dnp3(same_port)
     (link,) = _dnp3_links(obs)
     assert (link.client_ip, link.server_ip) == (MASTER_IP, OUTSTATION_IP)
-    assert _operations(obs) == Counter({"unsolicited_response": 1, "confirm": 1})
+    assert operation_counts(obs) == Counter({"unsolicited_response": 1, "confirm": 1})
 
 
 # --- broken input ----------------------------------------------------------------------------
 
 
-def test_bad_crcs_are_anomalies_and_not_operations() -> None:
+def test_bad_crcs_are_anomalies_and_notoperation_counts() -> None:
     good = master_frames(request(1, CLASS_0))
     bad_data = bytearray(good)
     bad_data[12] ^= 0x01
     bad_header = bytearray(good)
     bad_header[5] ^= 0x01
     frames = tcp_conversation([(True, good), (True, bytes(bad_data)), (True, bytes(bad_header))])
-    obs = run_dnp3(frames).observations
-    assert _operations(obs) == Counter({"read": 1})
-    assert _anomalies(obs) == Counter({"bad_data_crc": 1, "bad_header_crc": 1})
+    obs = run_dnp3(frames)
+    assert operation_counts(obs) == Counter({"read": 1})
+    assert anomaly_counts(obs) == Counter({"bad_data_crc": 1, "bad_header_crc": 1})
 
 
 def test_bytes_that_are_not_dnp3_make_no_dnp3_link() -> None:
     frames = tcp_conversation([(True, b"GET / HTTP/1.0\r\n\r\n"), (False, b"HTTP/1.0 200 OK\r\n")])
-    obs = run_dnp3(frames).observations
+    obs = run_dnp3(frames)
     assert not _dnp3_links(obs)
-    assert _anomalies(obs) == Counter({"unframed_bytes": 2})
+    assert anomaly_counts(obs) == Counter({"unframed_bytes": 2})
 
 
 def test_link_services_of_a_master_are_operations_and_their_answers_are_not() -> None:
@@ -267,10 +253,10 @@ def test_link_services_of_a_master_are_operations_and_their_answers_are_not() ->
     answer = encode_link_frame(LinkFrame(0x0B, MASTER, OUTSTATION, b""))
     reset = encode_link_frame(LinkFrame(0xC0, OUTSTATION, MASTER, b""))
     ack = encode_link_frame(LinkFrame(0x00, MASTER, OUTSTATION, b""))
-    obs = run_dnp3(
-        tcp_conversation([(True, status), (False, answer), (True, reset), (False, ack)])
-    ).observations
-    assert _operations(obs) == Counter({"link_request_link_status": 1, "link_reset_link_states": 1})
+    obs = run_dnp3(tcp_conversation([(True, status), (False, answer), (True, reset), (False, ack)]))
+    assert operation_counts(obs) == Counter(
+        {"link_request_link_status": 1, "link_reset_link_states": 1}
+    )
     assert {o.category for o in _of(obs, Operation)} == {"session"}
     assert len(_dnp3_links(obs)) == 1
 
@@ -281,12 +267,12 @@ def test_segments_out_of_sequence_are_counted() -> None:
         encode_link_frame(LinkFrame(0xC4, OUTSTATION, MASTER, bytes((0x40 | 1,)) + fragment[:249])),
         encode_link_frame(LinkFrame(0xC4, OUTSTATION, MASTER, bytes((0x80 | 3,)) + fragment[249:])),
     ]
-    obs = run_dnp3(tcp_conversation([(True, w) for w in wires])).observations
-    assert _anomalies(obs) == Counter({"transport_sequence": 1})
-    assert not _operations(obs)
+    obs = run_dnp3(tcp_conversation([(True, w) for w in wires]))
+    assert anomaly_counts(obs) == Counter({"transport_sequence": 1})
+    assert not operation_counts(obs)
 
 
-def test_responses_from_a_master_and_requests_from_an_outstation_are_anomalies() -> None:
+def test_responses_from_a_master_and_requests_from_an_outstation_areanomaly_counts() -> None:
     frames = tcp_conversation(
         [
             (True, master_frames(response())),
@@ -294,20 +280,20 @@ def test_responses_from_a_master_and_requests_from_an_outstation_are_anomalies()
             (True, master_frames(b"\xc0")),
         ]
     )
-    obs = run_dnp3(frames).observations
-    assert _anomalies(obs) == Counter(
+    obs = run_dnp3(frames)
+    assert anomaly_counts(obs) == Counter(
         {"response_from_master": 1, "request_from_outstation": 1, "truncated": 1}
     )
-    assert not _operations(obs)
+    assert not operation_counts(obs)
 
 
 def test_malformed_request_is_counted_once_per_occurrence_and_analysed_once() -> None:
     broken = request(1) + b"\x3c\x02\xed"  # reserved qualifier
     assert analyse_request(broken).anomaly is not None
     frames = tcp_conversation([(True, master_frames(broken))] * 3)
-    obs = run_dnp3(frames).observations
-    assert _anomalies(obs) == Counter({"invalid_qualifier": 3})
-    assert _operations(obs) == Counter({"read": 3})
+    obs = run_dnp3(frames)
+    assert anomaly_counts(obs) == Counter({"invalid_qualifier": 3})
+    assert operation_counts(obs) == Counter({"read": 3})
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -327,8 +313,8 @@ def test_mutated_conversations_never_raise(index: int, value: int, udp: bool) ->
     payload = bytearray(wires[1][1])
     payload[index % len(payload)] = value
     mutated = [wires[0], (False, bytes(payload))]
-    result = run_dnp3(udp_datagrams(mutated) if udp else tcp_conversation(mutated))
-    assert _operations(result.observations)["read"] == 1
+    observations = run_dnp3(udp_datagrams(mutated) if udp else tcp_conversation(mutated))
+    assert operation_counts(observations)["read"] == 1
 
 
 # --- checkpoints and per-flow handover ---------------------------------------------------------
@@ -337,7 +323,7 @@ def test_mutated_conversations_never_raise(index: int, value: int, udp: bool) ->
 @pytest.mark.parametrize("capture", ["dnp3.pcap", "DNP3Value.pcap"])
 def test_checkpoints_add_up_to_the_whole(pcaps: Path, capture: str) -> None:
     with open_capture(pcaps / capture) as reader:
-        whole = run_dnp3(reader, ref=capture).observations
+        whole = run_dnp3(reader, ref=capture)
     with patch.object(engine_module, "SENSORS", (Dnp3Sensor(),)):
         engine = PassiveEngine(ref=capture)
     pieces: list[Observation] = []

@@ -21,7 +21,6 @@ reassembly and the attribute values against tshark.
 from __future__ import annotations
 
 import json
-import subprocess
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +32,6 @@ from dnp3_support import (
     request,
     response,
     tcp_conversation,
-    write_pcap,
 )
 
 from conftest import GROUNDTRUTH
@@ -51,6 +49,7 @@ from otm.protocols.dnp3 import (
     frame_length,
 )
 from otm.protocols.dnp3.messages import Fragment
+from tshark_support import AGGREGATOR, tshark_rows, write_pcap
 
 pytestmark = pytest.mark.tshark
 
@@ -116,8 +115,6 @@ COMPARED = [
 
 OBJECT_FIELDS = COMPARED[COMPARED.index("dnp3.al.obj") :]
 
-AGGREGATOR = "|"
-"""Separates the values of one field within a frame; no value compared here has it."""
 
 _RESERVED_QUALIFIER = (
     "the last object header has qualifier 0xED (reserved bit 7, range code 0xD): otm "
@@ -210,12 +207,7 @@ def _expect_application(message: Fragment, out: Expected, objects: bool) -> None
 
 def _tshark_rows(tshark: str, capture: Path, extra: tuple[str, ...] = ()) -> list[dict[str, str]]:
     fields = SEGMENT_FIELDS + COMPARED + list(extra)
-    command = [tshark, "-n", "-r", str(capture), "-Y", "tcp.port == 20000 && tcp.len > 0"]
-    command += ["-T", "fields", "-E", "occurrence=a", "-E", f"aggregator={AGGREGATOR}"]
-    for name in fields:
-        command += ["-e", name]
-    result = subprocess.run(command, capture_output=True, text=True, check=True, timeout=120)
-    return [dict(zip(fields, line.split("\t"), strict=True)) for line in result.stdout.splitlines()]
+    return tshark_rows(tshark, capture, "tcp.port == 20000 && tcp.len > 0", fields)
 
 
 @dataclass

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from fieldbus_walk import walk
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -16,6 +15,8 @@ from otm.observations.records import Communication, Observation, Operation, Pars
 from otm.protocols import cclink
 from otm.protocols.ethercat import Datagram, EthercatFrame, encode_frame
 from otm.sensing.fieldbus import CCLINK_IE, ETHERCAT, CcLinkSensor, EthercatSensor
+from otm.sensing.registry import Sensor
+from sensor_support import numbered, sense
 
 MASTER = "00:01:05:11:22:33"
 RETURNED = "02:01:05:11:22:33"  # the master's MAC with the locally administered bit
@@ -33,6 +34,11 @@ CYCLE = EthercatFrame(
 )
 TO_OP = EthercatFrame(1, (Datagram(5, 4, 0x01201001, 0, b"\x08\x00", 0),))  # FPWR AL control
 TO_BOOT = EthercatFrame(1, (Datagram(8, 5, 0x01200000, 0, b"\x03\x00", 0),))  # BWR AL control
+
+
+def walk(sensors: list[Sensor], frames: list[bytes]) -> list[Observation]:
+    """Observations of the sensors over Ethernet frames numbered from 1, 1 ms apart."""
+    return sense(sensors, numbered(frames, step=0.001))
 
 
 def ecat(src: str, frame: EthercatFrame, dst: str = BROADCAST) -> bytes:

@@ -16,6 +16,7 @@ from fins_strategies import (
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from fuzz_support import mutate
 from otm.protocols.common import INVALID, NEED_DATA, Anomaly
 from otm.protocols.fins import (
     COMMAND_OF,
@@ -154,23 +155,12 @@ def test_parameters_of_any_bytes_never_raise(command: FinsCommand, code: int) ->
         assert encode_parameters(typed) == command.data
 
 
-def _mutate(data: bytes, where: int, how: int, value: int) -> bytes:
-    where %= len(data)
-    if how == 0:
-        return data[:where]
-    if how == 1:
-        return data[:where] + bytes((value,)) + data[where + 1 :]
-    if how == 2:
-        return data[:where] + bytes((value,)) + data[where:]
-    return data + bytes((value,))
-
-
 @FUZZ
 @given(tcp_messages(), st.integers(0, 300), st.integers(0, 3), st.integers(0, 255))
 def test_decode_mutated_tcp_messages(
     message: FinsTcpMessage, where: int, how: int, value: int
 ) -> None:
-    broken = _mutate(encode_tcp(message), where, how, value)
+    broken = mutate(encode_tcp(message), where, how, value)
     result = decode_tcp(broken)
     if not isinstance(result, Anomaly):
         assert encode_tcp(result) == broken

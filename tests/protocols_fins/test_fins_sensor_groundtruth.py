@@ -16,23 +16,15 @@ responses as a second conversation with the roles swapped.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable
-from functools import cache
-from typing import Any
-from unittest.mock import patch
-
 import pytest
 from fins_strategies import frames as frames_strategy
 from fins_strategies import tcp_messages
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import GROUNDTRUTH, PCAPS
 from otm.capture.frames import TcpSession, ethernet, ipv4, udp
-from otm.capture.readers import open_capture
 from otm.inventory.builder import build_inventory
-from otm.model.assets import Asset, Inventory
+from otm.model.assets import Inventory
 from otm.observations.records import Communication, Identity, Observation, Operation, ParseAnomaly
 from otm.protocols.fins import (
     AreaData,
@@ -48,55 +40,35 @@ from otm.protocols.fins import (
     encode_frame,
     encode_tcp,
 )
-from otm.sensing.engine import PassiveEngine
 from otm.sensing.fins import PROTOCOL, FinsSensor
+from sensor_support import analysed as _analysed
+from sensor_support import (
+    assets_at,
+    captures_with,
+    fields_of,
+    ground_truth,
+    identity_recall,
+    numbered,
+    roles_by_ip,
+    sense,
+    truth_endpoints,
+    truth_identities,
+)
 
-FIELDS = {"controller_model": "model", "controller_version": "firmware"}
-"""Ground-truth ``fins_controller_data_read`` field -> otm identity field."""
+FIELDS = fields_of(
+    "fins_controller_data_read", {"controller_model": "model", "controller_version": "firmware"}
+)
+"""Ground-truth (source, field) -> otm identity field."""
 
-
-def observe(frames: Iterable[tuple[int, float, int, bytes]], ref: str) -> list[Observation]:
-    """The passive engine's observations with the FINS sensor alone."""
-    with patch("otm.sensing.engine.SENSORS", (FinsSensor(),)):
-        return PassiveEngine(ref=ref).run(frames).observations
-
-
-@cache
-def analysed(capture: str) -> tuple[list[Observation], Inventory]:
-    with open_capture(PCAPS / capture) as reader:
-        observations = observe(reader, capture)
-    return observations, build_inventory(observations)
-
-
-def _captures() -> list[str]:
-    out = []
-    for path in sorted(GROUNDTRUTH.glob("*.json")):
-        data = json.loads(path.read_text())
-        if data["protocol_frames"].get("omron_fins"):
-            out.append(data["capture"])
-    return out
+ORACLE = "omron_fins"
+"""The ground truth's name of the protocol."""
 
 
-CAPTURES = _captures()
+def analysed(capture: str) -> tuple[tuple[Observation, ...], Inventory]:
+    return _analysed(capture, FinsSensor)
 
 
-def _truth(capture: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((GROUNDTRUTH / f"{capture}.json").read_text())
-    return data
-
-
-def _assets(inv: Inventory, ip: str) -> list[Asset]:
-    return [a for a in inv.assets.values() if ip in a.ips]
-
-
-def _roles(inv: Inventory) -> set[tuple[str, str]]:
-    return {
-        (s.role, ip)
-        for a in inv.assets.values()
-        for s in a.services
-        if s.name == PROTOCOL
-        for ip in a.ips
-    }
+CAPTURES = captures_with(ORACLE)
 
 
 def test_captures_with_fins() -> None:
@@ -106,12 +78,8 @@ def test_captures_with_fins() -> None:
 @pytest.mark.parametrize("capture", CAPTURES)
 def test_every_ground_truth_endpoint_is_found_and_no_other(capture: str) -> None:
     _, inv = analysed(capture)
-    truth = {
-        (ep["role"], ep["ip"])
-        for ep in _truth(capture)["endpoints"]
-        if ep["protocol"] == "omron_fins"
-    }
-    assert _roles(inv) == truth
+    truth = {(ep["role"], ep["ip"]) for ep in truth_endpoints(capture, ORACLE)}
+    assert roles_by_ip(inv, PROTOCOL) == truth
 
 
 @pytest.mark.parametrize("capture", CAPTURES)
@@ -119,32 +87,22 @@ def test_endpoints_that_sent_carry_the_ground_truth_macs(capture: str) -> None:
     """A host that never sent (``seen_as_src`` false) is known by its IP alone:
     the inventory takes MACs from frames a host sent."""
     _, inv = analysed(capture)
-    for ep in _truth(capture)["endpoints"]:
-        if ep["protocol"] == "omron_fins" and ep["seen_as_src"]:
-            assert any(ep["mac"] in a.macs for a in _assets(inv, ep["ip"])), ep
+    for ep in truth_endpoints(capture, ORACLE):
+        if ep["seen_as_src"]:
+            assert assets_at(inv, ep["ip"], ep["mac"], both=True), ep
 
 
 @pytest.mark.parametrize("capture", CAPTURES)
 def test_every_ground_truth_identity_field_is_found(capture: str) -> None:
     _, inv = analysed(capture)
-    missing = []
-    for ident in _truth(capture)["identities"]:
-        if ident["protocol"] != "omron_fins":
-            continue
-        assert ident["source"] == "fins_controller_data_read"
-        for name, value in ident["fields"].items():
-            got = {
-                v.value for a in _assets(inv, ident["ip"]) for v in a.fields.get(FIELDS[name], [])
-            }
-            if value not in got:
-                missing.append(f"{ident['ip']} {name}={value!r} (otm: {sorted(got)})")
-    assert not missing
+    recall = identity_recall(inv, truth_identities(capture, ORACLE), FIELDS)
+    assert not recall.missing
 
 
 @pytest.mark.parametrize("capture", CAPTURES)
 def test_fins_nodes_match_the_ground_truth(capture: str) -> None:
     _, inv = analysed(capture)
-    truth = _truth(capture)["protocol_details"]["omron_fins"]["fins_nodes"]
+    truth = ground_truth(capture)["protocol_details"][ORACLE]["fins_nodes"]
     ours = {
         ip: sorted({str(v.value) for v in a.fields.get("fins_node", [])})
         for a in inv.assets.values()
@@ -169,7 +127,7 @@ def test_operations_match_the_ground_truth_command_counts(capture: str) -> None:
             )
             counted[name] = counted.get(name, 0) + o.count
     expected: dict[str, int] = {}
-    for key, count in _truth(capture)["protocol_details"]["omron_fins"]["commands"].items():
+    for key, count in ground_truth(capture)["protocol_details"][ORACLE]["commands"].items():
         code, kind = key.split("/")
         if kind == "command":
             name = command_name(int(code, 16))
@@ -195,7 +153,7 @@ def test_omron_pcap_responses_form_the_swapped_conversation() -> None:
 
 def test_the_cp1l_identity() -> None:
     _, inv = analysed("omron_test.pcap")
-    (plc,) = _assets(inv, "10.1.1.164")
+    (plc,) = assets_at(inv, "10.1.1.164")
     fields = {k: {v.value for v in vs} for k, vs in plc.fields.items()}
     assert fields["model"] == {"CP1L-EL20DR-D"}
     assert fields["firmware"] == {"01.00"}
@@ -227,8 +185,7 @@ def _udp(src: tuple[str, str], sport: int, dst: tuple[str, str], dport: int, dat
 
 
 def _run(frames: list[bytes]) -> tuple[list[Observation], Inventory]:
-    listed = [(i + 1, 1_700_000_000.0 + i, 1, f) for i, f in enumerate(frames)]
-    observations = observe(listed, "made-up")
+    observations = sense([FinsSensor()], numbered(frames, 1_700_000_000.0, 1.0), "made-up")
     return observations, build_inventory(observations)
 
 
@@ -253,9 +210,9 @@ def test_a_response_seen_first_makes_its_sender_the_server() -> None:
             _udp(PLC, 9600, HMI, 9600, _response(0x0501, 0, data)),
         ]
     )
-    assert _roles(inv) == {("server", PLC[0]), ("client", HMI[0])}
+    assert roles_by_ip(inv, PROTOCOL) == {("server", PLC[0]), ("client", HMI[0])}
     assert _ops(observations) == {("controller_data_read", "identify", HMI[0], PLC[0], 1)}
-    (plc,) = _assets(inv, PLC[0])
+    (plc,) = assets_at(inv, PLC[0])
     assert {v.value for v in plc.fields["model"]} == {"CJ2M-CPU31"}
     assert {v.value for v in plc.fields["firmware"]} == {"02.01"}
     assert {v.value for v in plc.fields["fins_node"]} == {"0.1"}
@@ -270,7 +227,7 @@ def test_plcs_commanding_each_other_are_both_client_and_server() -> None:
             _udp(PLC, 9600, PLC2, 9600, _response(0x0101, src=1, dst=2)),
         ]
     )
-    assert _roles(inv) == {
+    assert roles_by_ip(inv, PROTOCOL) == {
         ("client", PLC[0]),
         ("server", PLC[0]),
         ("client", PLC2[0]),
@@ -336,14 +293,14 @@ def test_fins_tcp_session() -> None:
     frames += session.send(b"GARBAGE!" * 3, from_client=True)
     frames += session.close()
     observations, inv = _run(frames)
-    assert _roles(inv) == {("server", PLC[0]), ("client", HMI[0])}
+    assert roles_by_ip(inv, PROTOCOL) == {("server", PLC[0]), ("client", HMI[0])}
     assert _ops(observations) == {
         ("node_address_data_send", "session", HMI[0], PLC[0], 1),
         ("controller_data_read", "identify", HMI[0], PLC[0], 1),
         ("program_area_write", "program", HMI[0], PLC[0], 1),
         ("tcp_error_command_not_supported", "exception", HMI[0], PLC[0], 1),
     }
-    (plc,) = _assets(inv, PLC[0])
+    (plc,) = assets_at(inv, PLC[0])
     fields = {k: {v.value for v in vs} for k, vs in plc.fields.items()}
     assert fields["model"] == {"CS1G-CPU44H"}
     assert fields["firmware"] == {"04.00"}

@@ -17,7 +17,6 @@ reads it; per frame the lists must be equal, except the named exceptions.
 from __future__ import annotations
 
 import json
-import subprocess
 from collections import defaultdict
 from pathlib import Path
 
@@ -57,6 +56,7 @@ from otm.protocols.fins import (
     frame_length,
 )
 from otm.protocols.fins.messages import AreaData
+from tshark_support import AGGREGATOR, tshark_rows
 
 pytestmark = pytest.mark.tshark
 
@@ -95,7 +95,6 @@ FIELDS = [
     "omron.error_message",
 ]
 
-AGGREGATOR = "|"
 
 PADDED_TEXT = frozenset(
     {"omron.controller.model", "omron.controller.version", "omron.error_message"}
@@ -213,13 +212,9 @@ def expect_tcp(message: FinsTcpMessage, wire: bytes, out: Expected) -> None:
 
 
 def _rows(tshark: str, capture: Path) -> list[dict[str, str]]:
-    fields = ["frame.number", "udp.payload", "tcp.payload", *FIELDS]
-    command = [tshark, "-n", "-r", str(capture), "-Y", "omron", "-T", "fields"]
-    command += ["-E", "occurrence=a", "-E", f"aggregator={AGGREGATOR}"]
-    for name in fields:
-        command += ["-e", name]
-    result = subprocess.run(command, capture_output=True, text=True, check=True, timeout=120)
-    return [dict(zip(fields, line.split("\t"), strict=True)) for line in result.stdout.splitlines()]
+    return tshark_rows(
+        tshark, capture, "omron", ["frame.number", "udp.payload", "tcp.payload", *FIELDS]
+    )
 
 
 def compare(tshark: str, capture: Path, name: str) -> tuple[int, int, set[tuple[str, int, str]]]:

@@ -10,6 +10,7 @@ import struct
 
 import pytest
 
+from otm.protocols.ber import encode_tlv
 from otm.protocols.common import Anomaly
 from otm.protocols.goose import (
     Asdu,
@@ -30,7 +31,6 @@ from otm.protocols.goose import (
     encode_sv,
     peek_goose_state,
 )
-from otm.protocols.goose.ber import encode_tlv
 from otm.protocols.goose.data import MAX_DEPTH
 
 # iedscout.pcap frame 14: an IED in simulation mode, stNum 3, sqNum 495.

@@ -11,6 +11,8 @@ from goose_strategies import LEAVES, SV_FRAMES, data, goose_frames, leaf
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from fuzz_support import mutate
+from otm.protocols.ber import encode_length, integer_contents, read_integer, read_tlv
 from otm.protocols.common import Anomaly
 from otm.protocols.goose import (
     Data,
@@ -27,7 +29,7 @@ from otm.protocols.goose import (
     peek_goose_state,
     peek_header,
 )
-from otm.protocols.goose.ber import encode_integer, encode_length, read_integer, read_tlv
+from otm.protocols.goose.anomalies import BER_KINDS
 
 FUZZ = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 ROUND_TRIP = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -102,7 +104,7 @@ def test_decode_data_list_arbitrary_bytes(raw: bytes) -> None:
 @FUZZ
 @given(st.binary(max_size=40), st.integers(0, 45))
 def test_read_tlv_arbitrary_bytes(raw: bytes, pos: int) -> None:
-    result = read_tlv(raw, pos, len(raw))
+    result = read_tlv(raw, pos, len(raw), BER_KINDS)
     if isinstance(result, Anomaly):
         assert isinstance(result.kind, GooseAnomaly)
         return
@@ -110,21 +112,10 @@ def test_read_tlv_arbitrary_bytes(raw: bytes, pos: int) -> None:
     assert tag == raw[pos] and pos + 2 <= start <= stop <= len(raw)
 
 
-def _mutate(raw: bytes, where: int, how: int, value: int) -> bytes:
-    where %= max(len(raw), 1)
-    if how == 0:
-        return raw[:where]
-    if how == 1:
-        return raw[:where] + bytes((value,)) + raw[where + 1 :]
-    if how == 2:
-        return raw[:where] + bytes((value,)) + raw[where:]
-    return raw + bytes((value,))
-
-
 @FUZZ
 @given(goose_frames(), st.integers(0, 3000), st.integers(0, 3), st.integers(0, 255))
 def test_decode_mutated_goose(frame: GooseFrame, where: int, how: int, value: int) -> None:
-    broken = _mutate(encode_goose(frame), where, how, value)
+    broken = mutate(encode_goose(frame), where, how, value)
     _check(decode_goose(broken), len(broken))
     peek_goose_state(broken)
 
@@ -132,7 +123,7 @@ def test_decode_mutated_goose(frame: GooseFrame, where: int, how: int, value: in
 @FUZZ
 @given(SV_FRAMES, st.integers(0, 3000), st.integers(0, 3), st.integers(0, 255))
 def test_decode_mutated_sv(frame: SvFrame, where: int, how: int, value: int) -> None:
-    broken = _mutate(encode_sv(frame), where, how, value)
+    broken = mutate(encode_sv(frame), where, how, value)
     _check(decode_sv(broken), len(broken))
 
 
@@ -174,7 +165,7 @@ def test_sv_round_trip(frame: SvFrame) -> None:
 @FUZZ
 @given(st.integers(-(2**80), 2**80))
 def test_ber_integer_round_trip(value: int) -> None:
-    octets = encode_integer(value)
+    octets = integer_contents(value)
     assert read_integer(octets, 0, len(octets)) == value
     # Minimal: dropping the first octet would change the value (or leave none).
     assert len(octets) == 1 or read_integer(octets, 1, len(octets)) != value
@@ -184,7 +175,7 @@ def test_ber_integer_round_trip(value: int) -> None:
 @given(st.integers(0, 2**32 - 1))
 def test_ber_length_round_trip(length: int) -> None:
     raw = b"\x04" + encode_length(length) + bytes(min(length, 3))
-    result = read_tlv(raw, 0, len(raw) + length)
+    result = read_tlv(raw, 0, len(raw) + length, BER_KINDS)
     assert not isinstance(result, Anomaly)
     assert result[2] - result[1] == length
 

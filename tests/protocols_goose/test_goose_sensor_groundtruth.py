@@ -1,8 +1,8 @@
 """The GOOSE/SV sensor against the ground truth of the shared captures, and its behaviour.
 
 Every shared capture whose ``groundtruth/<capture>.json`` lists GOOSE (or
-SV) frames is walked with only this sensor registered (and the walker's
-host reports wired as the passive engine wires them); the inventory built
+SV) frames is walked by the passive engine with only this sensor
+registered (``sensor_support``); the inventory built
 from the observations must hold every GOOSE/SV endpoint of the oracle
 (role ``publisher`` is otm's ``server``; the multicast group is no asset)
 and every identity field, and no GOOSE/SV endpoint the oracle does not
@@ -12,19 +12,11 @@ flags, Sampled Values identity and anomaly counting.
 
 from __future__ import annotations
 
-import json
-from functools import cache
 from pathlib import Path
-from typing import Any
 
 import pytest
 from goose_frames import GOOSE_GROUP, PUBLISHER, SV_GROUP, ethernet, write_pcap
 
-from conftest import GROUNDTRUTH, PCAPS
-from otm.capture.readers import open_capture
-from otm.capture.walker import PacketWalker
-from otm.inventory.builder import build_inventory
-from otm.model.assets import Asset, Inventory
 from otm.observations.records import (
     Communication,
     Identity,
@@ -48,116 +40,72 @@ from otm.protocols.goose import (
     encode_goose,
     encode_sv,
 )
-from otm.sensing.aggregate import Tally
 from otm.sensing.goose import GooseSensor
-from otm.sensing.labels import FlowLabels
+from sensor_support import (
+    analysed,
+    captures_with,
+    fields_of,
+    identity_recall,
+    missing_endpoints,
+    sense_capture,
+    truth_endpoints,
+    truth_identities,
+    unknown_endpoints,
+)
 
 PROTOCOLS = {"goose": "goose", "sv": "iec61850-sv"}
 """Oracle protocol -> otm protocol."""
 
-ROLES = {"publisher": "server"}
-
-FIELDS = {
-    ("goose_publisher", "appid"): "goose_appid",
-    ("goose_publisher", "gocbRef"): "goose_gocb_ref",
-    ("goose_publisher", "datSet"): "goose_dataset",
-    ("goose_publisher", "goID"): "goose_id",
-}
+FIELDS = fields_of(
+    "goose_publisher",
+    {
+        "appid": "goose_appid",
+        "gocbRef": "goose_gocb_ref",
+        "datSet": "goose_dataset",
+        "goID": "goose_id",
+    },
+)
 """(identity source, oracle field) -> otm field."""
 
-CAPTURES = [
-    json.loads(p.read_text())["capture"]
-    for p in sorted(GROUNDTRUTH.glob("*.json"))
-    if set(json.loads(p.read_text())["protocol_frames"]) & set(PROTOCOLS)
-]
+CAPTURES = captures_with(*PROTOCOLS)
 
 
-def observe(capture: Path) -> list[Observation]:
+def observe(capture: str | Path) -> list[Observation]:
     """Walk a capture with only the GOOSE/SV sensor, as the passive engine would."""
-    tally = Tally(capture.name)
-    walker = PacketWalker()
-    GooseSensor().register(walker, tally, FlowLabels())
-    walker.on_host(lambda mac, ip, vlan, frame, ts: tally.host(mac, ip, vlan, ts, frame))
-    with open_capture(capture) as reader:
-        walker.walk(reader)
-    return tally.flush()
-
-
-@cache
-def inventory(capture: str) -> Inventory:
-    return build_inventory(observe(PCAPS / capture))
-
-
-def _at_mac(inv: Inventory, mac: str) -> list[Asset]:
-    return [a for a in inv.assets.values() if mac in a.macs]
-
-
-def _values(asset: Asset, name: str) -> set[Any]:
-    return {v.value for v in asset.fields.get(name, [])}
+    return sense_capture([GooseSensor()], capture)
 
 
 @pytest.mark.tshark
 @pytest.mark.parametrize("capture", CAPTURES)
 def test_every_oracle_endpoint_is_found(capture: str) -> None:
-    gt = json.loads((GROUNDTRUTH / f"{capture}.json").read_text())
-    inv = inventory(capture)
-    missing = []
-    for ep in gt["endpoints"]:
-        if ep["protocol"] not in PROTOCOLS:
-            continue
-        assert ep["ip"] is None, "GOOSE/SV endpoints are layer 2"
-        name, role = PROTOCOLS[ep["protocol"]], ROLES[ep["role"]]
-        if not any(
-            any(s.name == name and s.role == role for s in a.services)
-            for a in _at_mac(inv, ep["mac"])
-        ):
-            missing.append((name, role, ep["mac"]))
+    endpoints = truth_endpoints(capture, *PROTOCOLS)
+    assert all(ep["ip"] is None for ep in endpoints), "GOOSE/SV endpoints are layer 2"
+    missing = missing_endpoints(analysed(capture, GooseSensor)[1], endpoints, PROTOCOLS)
     assert not missing, f"endpoints the oracle found and otm did not: {missing}"
 
 
 @pytest.mark.tshark
 @pytest.mark.parametrize("capture", CAPTURES)
 def test_no_endpoint_the_oracle_does_not_know(capture: str) -> None:
-    gt = json.loads((GROUNDTRUTH / f"{capture}.json").read_text())
-    known = {
-        (PROTOCOLS[ep["protocol"]], ROLES[ep["role"]], ep["mac"])
-        for ep in gt["endpoints"]
-        if ep["protocol"] in PROTOCOLS
-    }
-    extra = []
-    for asset in inventory(capture).assets.values():
-        for s in asset.services:
-            if s.name in PROTOCOLS.values() and not any(
-                (s.name, s.role, mac) in known for mac in asset.macs
-            ):
-                extra.append((s.name, s.role, sorted(asset.macs)))
+    inv = analysed(capture, GooseSensor)[1]
+    extra = unknown_endpoints(inv, truth_endpoints(capture, *PROTOCOLS), PROTOCOLS)
     assert not extra, f"endpoints otm reports that the oracle does not: {extra}"
 
 
 @pytest.mark.tshark
 @pytest.mark.parametrize("capture", CAPTURES)
 def test_every_oracle_identity_field_is_found(capture: str) -> None:
-    gt = json.loads((GROUNDTRUTH / f"{capture}.json").read_text())
-    inv = inventory(capture)
-    missing = []
-    compared = 0
-    for ident in gt["identities"]:
-        if ident["protocol"] not in PROTOCOLS:
-            continue
-        assets = _at_mac(inv, ident["mac"])
-        for key, value in ident["fields"].items():
-            name = FIELDS[(ident["source"], key)]
-            compared += 1
-            if not any(value in _values(a, name) for a in assets):
-                got = sorted({str(v) for a in assets for v in _values(a, name)})
-                missing.append(f"{ident['mac']} {ident['source']}.{key}={value!r} (otm {got})")
-    assert compared > 0
-    assert not missing, "identity facts the oracle found and otm did not:\n" + "\n".join(missing)
+    inv = analysed(capture, GooseSensor)[1]
+    recall = identity_recall(inv, truth_identities(capture, *PROTOCOLS), FIELDS)
+    assert recall.compared > 0
+    assert not recall.missing, "identity facts the oracle found and otm did not:\n" + "\n".join(
+        recall.missing
+    )
 
 
 def test_iedscout_state_changes() -> None:
     """iedscout.pcap: stNum goes 3, 4, 5, 6, 7 (frames 79, 168, 197, 284): four events."""
-    ops = [o for o in observe(PCAPS / "iedscout.pcap") if isinstance(o, Operation)]
+    ops = [o for o in observe("iedscout.pcap") if isinstance(o, Operation)]
     assert [(o.name, o.category, o.count, o.detail) for o in ops] == [
         ("goose_state_change", "other", 4, {"appid": 0x150, "change": "st_num"})
     ]

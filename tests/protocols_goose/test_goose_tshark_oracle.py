@@ -23,7 +23,7 @@ import struct
 from pathlib import Path
 
 import pytest
-from goose_frames import SV_GROUP, ethernet, mismatches, payloads, tshark_fields, write_pcap
+from goose_frames import SV_GROUP, ethernet, mismatches, write_pcap
 
 from conftest import GROUNDTRUTH, PCAPS
 from otm.protocols.goose import (
@@ -45,6 +45,7 @@ from otm.protocols.goose import (
     encode_sv,
     peek_header,
 )
+from tshark_support import payloads, tshark_fields
 
 pytestmark = pytest.mark.tshark
 

@@ -1,27 +1,22 @@
-"""Frames for the LLDP/CDP tests: build Ethernet frames, write and read pcaps, ask tshark.
+"""Frames for the LLDP/CDP tests: build Ethernet frames, write them as a pcap, expect tshark.
 
-The tests write the frames they build into a classic pcap (little-endian,
-microseconds, LINKTYPE_ETHERNET) so that tshark can be the oracle for
-shapes the shared captures do not hold, and read captures back with otm's
-own reader and link decoder, as the walker does.
+The tests write the frames they build into a classic pcap
+(``tshark_support``) so that tshark can be the oracle for shapes the shared
+captures do not hold; ``Expected`` holds what tshark should show.
 """
 
 from __future__ import annotations
 
 import struct
-import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 
-from otm.capture.link import LinkInfo, decode_link
-from otm.capture.readers import open_capture
+import tshark_support
+from sensor_support import numbered
 
 LLDP_MULTICAST = bytes.fromhex("0180c200000e")
 CDP_MULTICAST = bytes.fromhex("01000ccccccc")
 SOURCE = bytes.fromhex("00163e112233")
-
-AGGREGATOR = "|"
-"""Joins a field's values within one frame; the values compared never contain it."""
 
 
 def ethernet(
@@ -41,41 +36,7 @@ def snap_cdp(payload: bytes, src: bytes = SOURCE) -> bytes:
 
 def write_pcap(path: Path, frames: Iterable[bytes]) -> Path:
     """A classic pcap of Ethernet frames, one second apart."""
-    out = [struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)]
-    for index, frame in enumerate(frames):
-        out.append(struct.pack("<IIII", 1_000_000 + index, 0, len(frame), len(frame)) + frame)
-    path.write_bytes(b"".join(out))
-    return path
-
-
-def payloads(capture: Path, ethertype: int) -> dict[int, bytes]:
-    """Frame number -> payload after the EtherType (or SNAP header), as the walker hands it."""
-    out: dict[int, bytes] = {}
-    with open_capture(capture) as reader:
-        for number, _ts, linktype, data in reader:
-            link = decode_link(linktype, data)
-            if isinstance(link, LinkInfo) and link.ethertype == ethertype:
-                out[number] = data[link.offset :]
-    return out
-
-
-def tshark_fields(
-    tshark: str, capture: Path, display_filter: str, fields: list[str]
-) -> dict[int, dict[str, list[str]]]:
-    """Frame number -> field -> every value tshark shows for it, in order."""
-    command = [tshark, "-n", "-r", str(capture), "-Y", display_filter, "-T", "fields"]
-    command += ["-E", "occurrence=a", "-E", f"aggregator={AGGREGATOR}", "-e", "frame.number"]
-    for name in fields:
-        command += ["-e", name]
-    result = subprocess.run(command, capture_output=True, text=True, check=True, timeout=120)
-    rows: dict[int, dict[str, list[str]]] = {}
-    for line in result.stdout.splitlines():
-        cells = line.split("\t")
-        rows[int(cells[0])] = {
-            name: cell.split(AGGREGATOR) if cell else []
-            for name, cell in zip(fields, cells[1:], strict=True)
-        }
-    return rows
+    return tshark_support.write_pcap(path, numbered(frames, 1_000_000.0, 1.0))
 
 
 class Expected:
@@ -92,17 +53,6 @@ class Expected:
         out = []
         for name, values in shown.items():
             expected = self.values.get(name, [])
-            if not _matches(expected, values):
+            if not tshark_support.matches(expected, values):
                 out.append(f"{name}: ours {[v for v, _ in expected]} tshark {values}")
         return out
-
-
-def _matches(expected: list[tuple[str, bool]], shown: list[str]) -> bool:
-    """Whether ``shown`` is ``expected`` in order, optional values present or not."""
-    at = 0
-    for value, optional in expected:
-        if at < len(shown) and shown[at] == value:
-            at += 1
-        elif not optional:
-            return False
-    return at == len(shown)

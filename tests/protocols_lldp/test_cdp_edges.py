@@ -24,6 +24,7 @@ from otm.protocols.cdp import (
 )
 from otm.protocols.cdp import messages as c
 from otm.protocols.common import Anomaly
+from otm.protocols.neighbours import Neighbour
 
 CE500 = bytes.fromhex(
     "02b40ab0000100094e73356774000500bc436973636f20494f5320536f6674776172652c20434535303020"
@@ -68,7 +69,7 @@ def test_cisco_ce500_from_eip_capture() -> None:
     assert software.text.count("\n") == 2
     assert packet.first(c.Duplex) == c.Duplex(1)
     assert [t.type for t in packet.tlvs if isinstance(t, c.RawTlv)] == [0x12, 0x13, 0x1A]
-    assert neighbour(packet) == c.Neighbour(
+    assert neighbour(packet) == Neighbour(
         chassis="Ns5gt",
         port="GigabitEthernet1",
         system_name="Ns5gt",

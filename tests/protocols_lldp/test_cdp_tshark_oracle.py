@@ -15,12 +15,13 @@ import json
 from pathlib import Path
 
 import pytest
-from lldp_frames import Expected, payloads, snap_cdp, tshark_fields, write_pcap
+from lldp_frames import Expected, snap_cdp, write_pcap
 
 from conftest import GROUNDTRUTH, PCAPS
 from otm.capture.link import ETHERTYPE_CDP
 from otm.protocols.cdp import CdpPacket, decode_cdp, encode_cdp, encode_tlv, verify_checksum
 from otm.protocols.cdp import messages as c
+from tshark_support import payloads, tshark_fields
 
 pytestmark = pytest.mark.tshark
 

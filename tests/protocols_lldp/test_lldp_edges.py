@@ -20,6 +20,7 @@ from otm.protocols.lldp import (
     tlv_type_name,
 )
 from otm.protocols.lldp import messages as m
+from otm.protocols.neighbours import Neighbour
 
 # 104deneme.pcap frame 47: a Windows PC's LLDP agent with PROFINET TLVs.
 WINDOWS_PC = bytes.fromhex(
@@ -93,7 +94,7 @@ def test_windows_pc_lldpdu_from_104deneme() -> None:
 
 def test_scalance_switch_neighbour_from_mb2() -> None:
     n = neighbour(_decode(SCALANCE))
-    assert n == m.Neighbour(
+    assert n == Neighbour(
         chassis="switch1",
         port="port-001",
         system_name="Switch1",

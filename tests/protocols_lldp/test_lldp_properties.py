@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from lldp_strategies import CDP_TLVS, OPTIONAL, cdp_packets, lldpdus
 
+from fuzz_support import mutate
 from otm.protocols.cdp import CdpAnomaly, CdpPacket, decode_cdp, encode_cdp, verify_checksum
 from otm.protocols.cdp import neighbour as cdp_neighbour
 from otm.protocols.common import Anomaly
@@ -116,27 +117,16 @@ def test_decode_lldpdu_well_framed_tlvs(data: bytes) -> None:
     _check_lldp(data)
 
 
-def _mutate(data: bytes, where: int, how: int, value: int) -> bytes:
-    where %= max(len(data), 1)
-    if how == 0:
-        return data[:where]
-    if how == 1:
-        return data[:where] + bytes((value,)) + data[where + 1 :]
-    if how == 2:
-        return data[:where] + bytes((value,)) + data[where:]
-    return data + bytes((value,))
-
-
 @FUZZ
 @given(lldpdus(), st.integers(0, 2000), st.integers(0, 3), st.integers(0, 255))
 def test_decode_mutated_lldpdus(lldpdu: Lldpdu, where: int, how: int, value: int) -> None:
-    _check_lldp(_mutate(encode_lldpdu(lldpdu), where, how, value))
+    _check_lldp(mutate(encode_lldpdu(lldpdu), where, how, value))
 
 
 @FUZZ
 @given(cdp_packets(), st.integers(0, 2000), st.integers(0, 3), st.integers(0, 255))
 def test_decode_mutated_cdp_packets(packet: CdpPacket, where: int, how: int, value: int) -> None:
-    _check_cdp(_mutate(encode_cdp(packet), where, how, value))
+    _check_cdp(mutate(encode_cdp(packet), where, how, value))
 
 
 @pytest.mark.parametrize("name", sorted(OPTIONAL))

@@ -1,8 +1,8 @@
 """The LLDP/CDP sensor against the ground truth of the shared captures, and its behaviour.
 
 Every shared capture whose ``groundtruth/<capture>.json`` lists LLDP or CDP
-frames is walked with only this sensor registered (and the walker's host
-reports wired as the passive engine wires them); the inventory built from
+frames is walked by the passive engine with only this sensor registered
+(``sensor_support``); the inventory built from
 the observations must hold every LLDP/CDP endpoint of the oracle (role
 ``device`` is otm's ``server``: the announcing device; the group address
 is no asset) and every identity field, and no LLDP/CDP endpoint the oracle
@@ -11,34 +11,31 @@ does not know.
 
 from __future__ import annotations
 
-import json
-from functools import cache
 from pathlib import Path
-from typing import Any
 
 import pytest
 from lldp_frames import LLDP_MULTICAST, ethernet, snap_cdp, write_pcap
 
-from conftest import GROUNDTRUTH, PCAPS
-from otm.capture.readers import open_capture
-from otm.capture.walker import PacketWalker
-from otm.inventory.builder import build_inventory
-from otm.model.assets import Asset, Inventory
 from otm.observations.records import Communication, Identity, Observation, ParseAnomaly
 from otm.protocols.cdp import encode_cdp
 from otm.protocols.cdp import messages as c
 from otm.protocols.lldp import encode_lldpdu
 from otm.protocols.lldp import messages as m
 from otm.protocols.lldp.constants import ETHERTYPE_LLDP
-from otm.sensing.aggregate import Tally
-from otm.sensing.labels import FlowLabels
 from otm.sensing.lldp import LldpSensor
+from sensor_support import (
+    analysed,
+    captures_with,
+    identity_recall,
+    missing_endpoints,
+    sense_capture,
+    truth_endpoints,
+    truth_identities,
+    unknown_endpoints,
+)
 
 PROTOCOLS = {"lldp": "lldp", "cdp": "cdp"}
 """Oracle protocol -> otm protocol."""
-
-ROLES = {"device": "server"}
-"""Oracle role -> otm role."""
 
 FIELDS = {
     ("lldp", "chassis_mac"): "lldp_chassis_mac",
@@ -47,94 +44,40 @@ FIELDS = {
 }
 """(identity source, oracle field) -> otm field."""
 
-CAPTURES = [
-    json.loads(p.read_text())["capture"]
-    for p in sorted(GROUNDTRUTH.glob("*.json"))
-    if set(json.loads(p.read_text())["protocol_frames"]) & set(PROTOCOLS)
-]
+CAPTURES = captures_with(*PROTOCOLS)
 
 
-def observe(capture: Path) -> list[Observation]:
+def observe(capture: str | Path) -> list[Observation]:
     """Walk a capture with only the LLDP/CDP sensor, as the passive engine would."""
-    tally = Tally(capture.name)
-    walker = PacketWalker()
-    LldpSensor().register(walker, tally, FlowLabels())
-    walker.on_host(lambda mac, ip, vlan, frame, ts: tally.host(mac, ip, vlan, ts, frame))
-    with open_capture(capture) as reader:
-        walker.walk(reader)
-    return tally.flush()
-
-
-@cache
-def inventory(capture: str) -> Inventory:
-    return build_inventory(observe(PCAPS / capture))
-
-
-def _at_mac(inv: Inventory, mac: str) -> list[Asset]:
-    return [a for a in inv.assets.values() if mac in a.macs]
-
-
-def _values(asset: Asset, name: str) -> set[Any]:
-    return {v.value for v in asset.fields.get(name, [])}
+    return sense_capture([LldpSensor()], capture)
 
 
 @pytest.mark.tshark
 @pytest.mark.parametrize("capture", CAPTURES)
 def test_every_oracle_endpoint_is_found(capture: str) -> None:
-    gt = json.loads((GROUNDTRUTH / f"{capture}.json").read_text())
-    inv = inventory(capture)
-    missing = []
-    for ep in gt["endpoints"]:
-        if ep["protocol"] not in PROTOCOLS:
-            continue
-        assert ep["ip"] is None, "LLDP/CDP endpoints are layer 2"
-        name, role = PROTOCOLS[ep["protocol"]], ROLES[ep["role"]]
-        if not any(
-            any(s.name == name and s.role == role for s in a.services)
-            for a in _at_mac(inv, ep["mac"])
-        ):
-            missing.append((name, role, ep["mac"]))
+    endpoints = truth_endpoints(capture, *PROTOCOLS)
+    assert all(ep["ip"] is None for ep in endpoints), "LLDP/CDP endpoints are layer 2"
+    missing = missing_endpoints(analysed(capture, LldpSensor)[1], endpoints, PROTOCOLS)
     assert not missing, f"endpoints the oracle found and otm did not: {missing}"
 
 
 @pytest.mark.tshark
 @pytest.mark.parametrize("capture", CAPTURES)
 def test_no_endpoint_the_oracle_does_not_know(capture: str) -> None:
-    gt = json.loads((GROUNDTRUTH / f"{capture}.json").read_text())
-    known = {
-        (PROTOCOLS[ep["protocol"]], ROLES[ep["role"]], ep["mac"])
-        for ep in gt["endpoints"]
-        if ep["protocol"] in PROTOCOLS
-    }
-    extra = []
-    for asset in inventory(capture).assets.values():
-        for s in asset.services:
-            if s.name in PROTOCOLS.values() and not any(
-                (s.name, s.role, mac) in known for mac in asset.macs
-            ):
-                extra.append((s.name, s.role, sorted(asset.macs)))
+    inv = analysed(capture, LldpSensor)[1]
+    extra = unknown_endpoints(inv, truth_endpoints(capture, *PROTOCOLS), PROTOCOLS)
     assert not extra, f"endpoints otm reports that the oracle does not: {extra}"
 
 
 @pytest.mark.tshark
 @pytest.mark.parametrize("capture", CAPTURES)
 def test_every_oracle_identity_field_is_found(capture: str) -> None:
-    gt = json.loads((GROUNDTRUTH / f"{capture}.json").read_text())
-    inv = inventory(capture)
-    missing = []
-    compared = 0
-    for ident in gt["identities"]:
-        if ident["protocol"] not in PROTOCOLS:
-            continue
-        assets = _at_mac(inv, ident["mac"])
-        for key, value in ident["fields"].items():
-            name = FIELDS[(ident["source"], key)]
-            compared += 1
-            if not any(value in _values(a, name) for a in assets):
-                got = sorted({str(v) for a in assets for v in _values(a, name)})
-                missing.append(f"{ident['mac']} {ident['source']}.{key}={value!r} (otm {got})")
-    assert compared > 0
-    assert not missing, "identity facts the oracle found and otm did not:\n" + "\n".join(missing)
+    inv = analysed(capture, LldpSensor)[1]
+    recall = identity_recall(inv, truth_identities(capture, *PROTOCOLS), FIELDS)
+    assert recall.compared > 0
+    assert not recall.missing, "identity facts the oracle found and otm did not:\n" + "\n".join(
+        recall.missing
+    )
 
 
 # --- behaviour on built frames ---

@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from modbus_strategies import REQUESTS, RESPONSES, adus, framed_pdu_bytes
 
+from fuzz_support import mutate
 from otm.protocols.common import INVALID, NEED_DATA, Anomaly
 from otm.protocols.modbus import (
     ModbusAnomaly,
@@ -100,17 +101,6 @@ def test_decode_framed_random_pdus(adu: bytes) -> None:
     assert frame_length(adu) == len(adu)
 
 
-def _mutate(data: bytes, where: int, how: int, value: int) -> bytes:
-    where %= len(data)
-    if how == 0:
-        return data[:where]
-    if how == 1:
-        return data[:where] + bytes((value,)) + data[where + 1 :]
-    if how == 2:
-        return data[:where] + bytes((value,)) + data[where:]
-    return data + bytes((value,))
-
-
 @FUZZ
 @given(
     st.one_of(adus(st.one_of(*REQUESTS.values())), adus(st.one_of(*RESPONSES.values()))),
@@ -119,7 +109,7 @@ def _mutate(data: bytes, where: int, how: int, value: int) -> bytes:
     st.integers(0, 255),
 )
 def test_decode_mutated_messages(adu: Adu, where: int, how: int, value: int) -> None:
-    broken = _mutate(encode_adu(adu), where, how, value)
+    broken = mutate(encode_adu(adu), where, how, value)
     _check_decoded(broken, decode_request(broken))
     _check_decoded(broken, decode_response(broken))
 

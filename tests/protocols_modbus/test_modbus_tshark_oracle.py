@@ -13,7 +13,6 @@ raw data, and every Read Device Identification object.
 from __future__ import annotations
 
 import struct
-import subprocess
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +21,7 @@ import pytest
 
 from otm.protocols.modbus import decode_request, decode_response, frame_length
 from otm.protocols.modbus import messages as m
+from tshark_support import AGGREGATOR, matches, tshark_rows
 
 pytestmark = pytest.mark.tshark
 
@@ -71,9 +71,6 @@ COMPARED = [
     "modbus.regval_uint16",
     "modbus.data",
 ]
-
-AGGREGATOR = "|"
-"""Separates the values of one field within a frame; no value in these captures has it."""
 
 
 @dataclass
@@ -188,25 +185,8 @@ def _expect(adu: m.Adu, out: Expected) -> None:
             pytest.fail(f"no tshark expectation written for {pdu!r}")
 
 
-def _matches(expected: list[tuple[str, bool]], shown: list[str]) -> bool:
-    """Whether ``shown`` is ``expected`` in order, optional values present or not."""
-    at = 0
-    for value, optional in expected:
-        if at < len(shown) and shown[at] == value:
-            at += 1
-        elif not optional:
-            return False
-    return at == len(shown)
-
-
 def _tshark_rows(tshark: str, capture: Path) -> list[dict[str, str]]:
-    fields = SEGMENT_FIELDS + COMPARED
-    command = [tshark, "-n", "-r", str(capture), "-Y", "tcp.port == 502 && tcp.len > 0"]
-    command += ["-T", "fields", "-E", "occurrence=a", "-E", f"aggregator={AGGREGATOR}"]
-    for name in fields:
-        command += ["-e", name]
-    result = subprocess.run(command, capture_output=True, text=True, check=True, timeout=120)
-    return [dict(zip(fields, line.split("\t"), strict=True)) for line in result.stdout.splitlines()]
+    return tshark_rows(tshark, capture, "tcp.port == 502 && tcp.len > 0", SEGMENT_FIELDS + COMPARED)
 
 
 @pytest.mark.parametrize("capture", CAPTURES)
@@ -248,7 +228,7 @@ def test_decoder_agrees_with_tshark(capture: str, pcaps: Path, tshark: str) -> N
         for name in COMPARED:
             shown = row[name].split(AGGREGATOR) if row[name] else []
             shown = [value for value in shown if value != "<MISSING>"]
-            if not _matches(expected.values.get(name, []), shown):
+            if not matches(expected.values.get(name, []), shown):
                 mismatches.append(
                     f"frame {row['frame.number']} {name}: ours {expected.values.get(name)}"
                     f" tshark {shown}"

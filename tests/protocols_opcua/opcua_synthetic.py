@@ -1,4 +1,4 @@
-"""Test helper: OPC UA conversations written by otm's encoders, as frames and pcaps.
+"""Test helper: OPC UA conversations written by otm's encoders, as frames (for a walker or a pcap).
 
 No shared capture carries a Read of the Server object's status, an ERR, a
 ReverseHello or a chunked message, so the tests build them: Ethernet + IPv4 +
@@ -12,11 +12,13 @@ from __future__ import annotations
 import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 from otm.protocols.opcua import messages as m
 from otm.protocols.opcua.codec import (
     encode_chunk,
+    encode_error_body,
+    encode_sequenced,
+    encode_service,
     open_secure_channel,
     secure_message,
     wrap_build_info,
@@ -117,17 +119,6 @@ def numbered(frames: Iterable[bytes], start: float = 1_700_000_000.0) -> list[Fr
     return [(i, start + i / 1000, LINKTYPE_ETHERNET, f) for i, f in enumerate(frames, 1)]
 
 
-def write_pcap(path: Path, frames: Iterable[Frame]) -> Path:
-    """A classic little-endian pcap (microsecond time stamps) of ``frames``."""
-    out = bytearray(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, LINKTYPE_ETHERNET))
-    for _, ts, _, data in frames:
-        seconds = int(ts)
-        micros = round((ts - seconds) * 1e6)
-        out += struct.pack("<IIII", seconds, micros, len(data), len(data)) + data
-    path.write_bytes(out)
-    return path
-
-
 # --- messages ---------------------------------------------------------------------
 
 
@@ -187,6 +178,27 @@ STATUS_NODES = (
     BUILD_INFO_BUILD_NUMBER,
     BUILD_INFO_BUILD_DATE,
 )
+
+
+def chunked_and_aborted(c: TcpConversation, channel: int) -> list[bytes]:
+    """Server to client on an open ``channel``: a GetEndpointsResponse (request 2) in
+    three chunks (C, C, F, sequence numbers 2-4), then one to request 3 aborted
+    after its first chunk (C, A with an ErrorMessage, 5-6)."""
+    body = encode_service(m.GetEndpointsResponse(response_header(2), endpoints()))
+    third = len(body) // 3
+    abort = encode_error_body(m.ErrorMessage(0x80B90000, "too large"))
+    chunks = [
+        (2, ord("C"), body[:third]),
+        (2, ord("C"), body[third : 2 * third]),
+        (2, ord("F"), body[2 * third :]),
+        (3, ord("C"), body[:third]),
+        (3, ord("A"), abort),
+    ]
+    frames: list[bytes] = []
+    for seq, (request, kind, part) in enumerate(chunks, 2):
+        payload = encode_sequenced(m.Sequenced(seq, request, part))
+        frames += c.send(False, encode_chunk(m.SecureChunk(b"MSG", kind, channel, 1, payload)))
+    return frames
 
 
 def read_request(handle: int, nodes: Iterable[int] = STATUS_NODES) -> m.ReadRequest:

@@ -4,7 +4,8 @@
 OPC UA endpoints (rule: "HEL sender client, ACK sender server, else TCP
 rule"), the server descriptions (application and product URI), and per
 capture the message types, service ids, Hello endpoint URLs and security
-policies.  Each capture is walked with only the OPC UA sensor; the inventory
+policies.  Each capture is walked by the passive engine with only the OPC UA
+sensor (``sensor_support``); the inventory
 must hold every endpoint and identity value (recall 100 %, no exception
 needed so far) and no OPC UA endpoint the ground truth lacks.  The protocol
 details are recomputed from our codec over the chunks the walker delivers.
@@ -12,18 +13,17 @@ details are recomputed from our codec over the chunks the walker delivers.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
 import pytest
-from opcua_sensing import assets_at, inventory, sense_capture, values
 
-from conftest import GROUNDTRUTH, PCAPS
+from conftest import PCAPS
 from otm.capture.interfaces import FlowKey
 from otm.capture.readers import open_capture
 from otm.capture.walker import PacketWalker
+from otm.model.assets import Inventory
+from otm.observations.records import ParseAnomaly
 from otm.protocols.common import Anomaly
 from otm.protocols.opcua import (
     decode_chunk,
@@ -33,11 +33,29 @@ from otm.protocols.opcua import (
 )
 from otm.protocols.opcua import messages as m
 from otm.protocols.opcua.datatypes import EndpointDescription
+from otm.sensing.opcua import OpcUaSensor
+from sensor_support import (
+    all_values,
+    analysed,
+    assets_at,
+    captures_with,
+    fields_of,
+    ground_truth,
+    identity_recall,
+    missing_endpoints,
+    truth_endpoints,
+    truth_identities,
+    unknown_endpoints,
+    values,
+)
 
 PROTOCOL = "opcua"
 
-IDENTITY_FIELDS = {"application_uri": "opcua_application_uri", "product_uri": "opcua_product_uri"}
-"""Ground-truth field of ``opcua_server_description`` -> otm identity field."""
+IDENTITY_FIELDS = fields_of(
+    "opcua_server_description",
+    {"application_uri": "opcua_application_uri", "product_uri": "opcua_product_uri"},
+)
+"""Ground-truth (``opcua_server_description``, field) -> otm identity field."""
 
 ENDPOINT_EXCEPTIONS: dict[tuple[str, str, str], str] = {}
 """(capture, role, ip) of an endpoint otm may miss, and why: none needed."""
@@ -45,22 +63,11 @@ ENDPOINT_EXCEPTIONS: dict[tuple[str, str, str], str] = {}
 FIELD_EXCEPTIONS: dict[tuple[str, str, str], str] = {}
 """(capture, ip, ground-truth field) otm may miss, and why: none needed."""
 
-
-def _captures() -> list[str]:
-    out = []
-    for path in sorted(GROUNDTRUTH.glob("*.json")):
-        data = json.loads(path.read_text())
-        if PROTOCOL in data["protocol_frames"]:
-            out.append(data["capture"])
-    return out
+CAPTURES = captures_with(PROTOCOL)
 
 
-CAPTURES = _captures()
-
-
-def _truth(capture: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((GROUNDTRUTH / f"{capture}.json").read_text())
-    return data
+def inventory(capture: str) -> Inventory:
+    return analysed(capture, OpcUaSensor)[1]
 
 
 def test_there_are_opcua_captures() -> None:
@@ -69,58 +76,35 @@ def test_there_are_opcua_captures() -> None:
 
 @pytest.mark.parametrize("capture", CAPTURES)
 def test_every_ground_truth_endpoint_is_found_and_no_other(capture: str) -> None:
-    truth = _truth(capture)
-    inv = inventory(sense_capture(PCAPS / capture))
-    expected = {(ep["role"], ep["ip"]) for ep in truth["endpoints"] if ep["protocol"] == PROTOCOL}
-    missing = [
-        (role, ip)
-        for role, ip in sorted(expected)
-        if (capture, role, ip) not in ENDPOINT_EXCEPTIONS
-        and not any(
-            s.name == PROTOCOL and s.role == role for a in assets_at(inv, ip) for s in a.services
-        )
+    inv = inventory(capture)
+    endpoints = truth_endpoints(capture, PROTOCOL)
+    expected = [
+        ep for ep in endpoints if (capture, ep["role"], ep["ip"]) not in ENDPOINT_EXCEPTIONS
     ]
+    missing = missing_endpoints(inv, expected, {PROTOCOL: PROTOCOL})
     assert not missing, f"endpoints the ground truth has and otm does not: {missing}"
-    extra = [
-        (s.role, sorted(a.ips))
-        for a in inv.assets.values()
-        for s in a.services
-        if s.name == PROTOCOL and not any((s.role, ip) in expected for ip in a.ips)
-    ]
+    extra = unknown_endpoints(inv, endpoints, {PROTOCOL: PROTOCOL})
     assert not extra, f"endpoints otm reports that the ground truth does not: {extra}"
 
 
 @pytest.mark.parametrize("capture", CAPTURES)
 def test_every_ground_truth_identity_value_is_found(capture: str) -> None:
-    truth = _truth(capture)
-    inv = inventory(sense_capture(PCAPS / capture))
-    missing = []
-    checked = 0
-    for ident in truth["identities"]:
-        if ident["protocol"] != PROTOCOL:
-            continue
-        assert ident["source"] == "opcua_server_description"
-        assets = assets_at(inv, ident["ip"])
-        for key, expected in ident["fields"].items():
-            if (capture, ident["ip"], key) in FIELD_EXCEPTIONS:
-                continue
-            name = IDENTITY_FIELDS[key]
-            for value in expected if isinstance(expected, list) else [expected]:
-                checked += 1
-                if not any(value in values(a, name) for a in assets):
-                    missing.append(f"{ident['ip']} {name}={value!r}")
-    assert checked
-    assert not missing, "identity values the ground truth has and otm does not:\n" + "\n".join(
-        missing
+    recall = identity_recall(
+        inventory(capture),
+        truth_identities(capture, PROTOCOL),
+        IDENTITY_FIELDS,
+        read=all_values,
+        skip=lambda ident, key: (capture, ident["ip"], key) in FIELD_EXCEPTIONS,
     )
+    assert recall.compared
+    missing = "\n".join(recall.missing)
+    assert not missing, f"identity values the ground truth has and otm does not:\n{missing}"
 
 
 @pytest.mark.parametrize("capture", CAPTURES)
 def test_no_anomaly_on_the_shared_captures(capture: str) -> None:
-    from otm.observations.records import ParseAnomaly
-
-    anomalies = [o for o in sense_capture(PCAPS / capture) if isinstance(o, ParseAnomaly)]
-    assert not anomalies
+    observations, _ = analysed(capture, OpcUaSensor)
+    assert not [o for o in observations if isinstance(o, ParseAnomaly)]
 
 
 class _Recorder:
@@ -155,7 +139,7 @@ def _chunks(capture: str) -> list[tuple[FlowKey, bool, bytes]]:
 @pytest.mark.parametrize("capture", CAPTURES)
 def test_protocol_details_match_the_ground_truth(capture: str) -> None:
     """Message types, service ids (clear bodies), Hello URLs by server, security policies."""
-    truth = _truth(capture)["protocol_details"][PROTOCOL]
+    truth = ground_truth(capture)["protocol_details"][PROTOCOL]
     types: Counter[str] = Counter()
     services: Counter[str] = Counter()
     urls: dict[str, set[str]] = {}
@@ -215,16 +199,16 @@ def test_security_facts_of_the_shared_captures(capture: str) -> None:
             "127.0.0.1": ("None", {"offered", "used"}),
         },
     }[capture]
-    inv = inventory(sense_capture(PCAPS / capture))
+    inv = inventory(capture)
     for ip, (policies, none) in expected.items():
         (asset,) = assets_at(inv, ip)
-        assert values(asset, "opcua_security_policies") == {policies}
-        assert values(asset, "opcua_security_mode_none") == none
+        assert all_values(asset, "opcua_security_policies") == {policies}
+        assert all_values(asset, "opcua_security_mode_none") == none
 
 
 def test_a_discovery_server_lists_the_server_registered_on_its_host() -> None:
     capture = "open62541_discover_getendpoints_discover_urls.pcap"
-    (lds,) = assets_at(inventory(sense_capture(PCAPS / capture)), "127.0.0.1")
+    (lds,) = assets_at(inventory(capture), "127.0.0.1")
     own = {v.value for v in lds.fields["opcua_application_uri"]}
     assert own == {"urn:open62541.example.local_discovery_server"}
     assert {v.value for v in lds.fields["opcua_application_type"]} == {"discovery_server"}

@@ -1,18 +1,20 @@
 """The OPC UA sensor on conversations written by our encoders (what no shared capture has).
 
-Each test walks frames through a walker with the OPC UA sensor alone and
-reads the inventory or the observations: identity from a Read of the Server
-object's ServerStatus and BuildInfo, security facts, roles on a reverse
-connection, encrypted channels, chunked messages, errors and faults, and
-bytes on port 4840 that are not OPC UA.
+Each test walks frames through the passive engine with the OPC UA sensor
+alone (``sensor_support``) and reads the inventory or the observations:
+identity from a Read of the Server object's ServerStatus and BuildInfo,
+security facts, roles on a reverse connection, encrypted channels, chunked
+messages, errors and faults, and bytes on port 4840 that are not OPC UA.
 """
 
 from __future__ import annotations
 
-from opcua_sensing import assets_at, inventory, sense, values
+from collections.abc import Iterable
+
 from opcua_synthetic import (
     SERVER_DESCRIPTION,
     TcpConversation,
+    chunked_and_aborted,
     endpoints,
     numbered,
     read_request,
@@ -21,11 +23,12 @@ from opcua_synthetic import (
     session_frames,
 )
 
+import sensor_support
+from otm.inventory.builder import build_inventory
 from otm.observations.records import Identity, Observation, Operation, ParseAnomaly
 from otm.protocols.opcua import messages as m
 from otm.protocols.opcua.codec import (
     encode_chunk,
-    encode_error_body,
     encode_sequenced,
     encode_service,
     open_secure_channel,
@@ -40,8 +43,15 @@ from otm.protocols.opcua.datatypes import (
     QualifiedName,
     ReadValueId,
 )
+from otm.sensing.opcua import OpcUaSensor
+from sensor_support import Frame, all_values, assets_at
 
 CLIENT, SERVER = ("10.0.0.1", 50000), ("10.0.0.2", 4840)
+
+
+def sense(frames: Iterable[Frame], ports: tuple[int, ...] = (4840,)) -> list[Observation]:
+    """The observations of ``frames`` with the OPC UA sensor alone, on ``ports``."""
+    return sensor_support.sense([OpcUaSensor(ports)], frames)
 
 
 def _ops(observations: list[Observation]) -> dict[str, tuple[int, str, str | None]]:
@@ -82,7 +92,7 @@ def _msg(service: m.Service, seq: int, channel: int = 7) -> bytes:
 def test_a_status_read_teaches_the_product_and_the_endpoints_its_security() -> None:
     observations = sense(numbered(session_frames(TcpConversation(CLIENT, SERVER))))
     assert not _anomalies(observations)
-    (server,) = assets_at(inventory(observations), "10.0.0.2")
+    (server,) = assets_at(build_inventory(observations), "10.0.0.2")
     expected = {
         "vendor": "Example Automation",
         "model": "ExampleServer",
@@ -97,8 +107,8 @@ def test_a_status_read_teaches_the_product_and_the_endpoints_its_security() -> N
         "opcua_security_modes": "None,SignAndEncrypt",
     }
     for name, value in expected.items():
-        assert values(server, name) == {value}, name
-    assert values(server, "opcua_security_mode_none") == {"offered", "used"}
+        assert all_values(server, name) == {value}, name
+    assert all_values(server, "opcua_security_mode_none") == {"offered", "used"}
     assert {(s.name, s.role, s.port) for s in server.services} == {("opcua", "server", 4840)}
     ops = _ops(observations)
     assert ops == {
@@ -134,9 +144,9 @@ def test_an_encrypted_channel_is_counted_and_its_policy_kept_without_anomalies()
     ops = _ops(observations)
     assert ops["encrypted"] == (2, "other", "10.0.0.1")
     assert ops["open_secure_channel"][0] == 1
-    (server,) = assets_at(inventory(observations), "10.0.0.2")
-    assert values(server, "opcua_security_policies") == {"Basic256Sha256"}
-    assert not values(server, "opcua_security_mode_none")
+    (server,) = assets_at(build_inventory(observations), "10.0.0.2")
+    assert all_values(server, "opcua_security_policies") == {"Basic256Sha256"}
+    assert not all_values(server, "opcua_security_mode_none")
 
 
 def test_reverse_connect_makes_the_socket_opener_the_server() -> None:
@@ -148,7 +158,7 @@ def test_reverse_connect_makes_the_socket_opener_the_server() -> None:
     frames += c.send(True, encode_chunk(m.Acknowledge(0, 65536, 65536, 0, 0)))
     frames += c.close()
     observations = sense(numbered(frames))
-    inv = inventory(observations)
+    inv = build_inventory(observations)
     (server,) = assets_at(inv, "10.0.0.2")
     (client,) = assets_at(inv, "10.0.0.5")
     assert {s.role for s in server.services} == {"server"}
@@ -177,32 +187,19 @@ def test_a_service_fault_counts_as_an_exception() -> None:
     ops = _ops(observations)
     assert ops["write"] == (1, "write", "10.0.0.1")
     assert ops["fault_bad_user_access_denied"] == (1, "exception", "10.0.0.1")
-    (server,) = assets_at(inventory(observations), "10.0.0.2")
-    assert not values(server, "opcua_security_mode_none")  # a fault is no service given
+    (server,) = assets_at(build_inventory(observations), "10.0.0.2")
+    assert not all_values(server, "opcua_security_mode_none")  # a fault is no service given
 
 
 def test_a_chunked_response_is_joined_and_an_aborted_one_dropped() -> None:
     c = TcpConversation(CLIENT, SERVER)
     frames = _opened(c)
     frames += c.send(True, _msg(m.GetEndpointsRequest(request_header(2), None, None, None), 2))
-    body = encode_service(m.GetEndpointsResponse(response_header(2), endpoints()))
-    third = len(body) // 3
-    parts = [
-        (ord("C"), body[:third]),
-        (ord("C"), body[third : 2 * third]),
-        (ord("F"), body[2 * third :]),
-    ]
-    for seq, (kind, part) in enumerate(parts, 2):
-        payload = encode_sequenced(m.Sequenced(seq, 2, part))
-        frames += c.send(False, encode_chunk(m.SecureChunk(b"MSG", kind, 7, 1, payload)))
-    abort = encode_error_body(m.ErrorMessage(0x80B90000, "too large"))
-    for seq, (kind, part) in enumerate([(ord("C"), body[:third]), (ord("A"), abort)], 5):
-        payload = encode_sequenced(m.Sequenced(seq, 3, part))
-        frames += c.send(False, encode_chunk(m.SecureChunk(b"MSG", kind, 7, 1, payload)))
+    frames += chunked_and_aborted(c, 7)
     observations = sense(numbered(frames + c.close()))
     assert not _anomalies(observations)
-    (server,) = assets_at(inventory(observations), "10.0.0.2")
-    assert values(server, "opcua_application_uri") == {"urn:example:plant:server"}
+    (server,) = assets_at(build_inventory(observations), "10.0.0.2")
+    assert all_values(server, "opcua_application_uri") == {"urn:example:plant:server"}
     assert _ops(observations)["get_endpoints"][0] == 1
 
 
@@ -223,10 +220,10 @@ def test_a_discovery_server_speaks_for_its_own_host_only() -> None:
     for empty in (None, ()):  # nothing to learn, nothing to break
         frames += c.send(True, _msg(m.FindServersRequest(request_header(3), None, None, None), 3))
         frames += c.send(False, _msg(m.FindServersResponse(response_header(3), empty), 3))
-    (lds,) = assets_at(inventory(sense(numbered(frames + c.close()))), "10.0.0.2")
+    (lds,) = assets_at(build_inventory(sense(numbered(frames + c.close()))), "10.0.0.2")
     assert {v.value for v in lds.fields["opcua_application_uri"]} == {"urn:lds"}
     assert set(lds.components) == {"urn:local", "urn:loopback"}
-    assert "urn:remote" not in values(lds, "opcua_application_uri")
+    assert "urn:remote" not in all_values(lds, "opcua_application_uri")
 
 
 def test_only_value_reads_of_identity_nodes_teach_identity() -> None:
@@ -245,8 +242,8 @@ def test_only_value_reads_of_identity_nodes_teach_identity() -> None:
     bad = DataValue(None, 0x803A0000)
     frames += c.send(False, _msg(m.ReadResponse(response_header(3), (bad,), None), 3))
     observations = sense(numbered(frames + c.close()))
-    (server,) = assets_at(inventory(observations), "10.0.0.2")
-    assert not values(server, "model") and not values(server, "vendor")
+    (server,) = assets_at(build_inventory(observations), "10.0.0.2")
+    assert not all_values(server, "model") and not all_values(server, "vendor")
     assert _ops(observations)["read"][0] == 2
 
 
@@ -254,7 +251,7 @@ def test_bytes_on_port_4840_that_are_not_opcua_make_no_link() -> None:
     c = TcpConversation(CLIENT, SERVER)
     frames = c.open() + c.send(True, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n") + c.close()
     observations = sense(numbered(frames))
-    inv = inventory(observations)
+    inv = build_inventory(observations)
     assert not any(s.name == "opcua" for a in inv.assets.values() for s in a.services)
     assert [a.kind for a in _anomalies(observations)] == ["unframed_bytes"]
 
@@ -290,16 +287,15 @@ def test_a_client_description_is_not_the_client_s_identity() -> None:
     """CreateSession requests carry the client's own description; otm takes identity
     only from what servers send (the brief's rule), so the client learns nothing."""
     observations = sense(numbered(session_frames(TcpConversation(CLIENT, SERVER))))
-    (client,) = assets_at(inventory(observations), "10.0.0.1")
-    assert not values(client, "opcua_application_uri")
-    assert SERVER_DESCRIPTION.application_uri not in values(client, "opcua_application_uri")
+    (client,) = assets_at(build_inventory(observations), "10.0.0.1")
+    assert not all_values(client, "opcua_application_uri")
+    assert SERVER_DESCRIPTION.application_uri not in all_values(client, "opcua_application_uri")
 
 
 def test_checkpoints_hand_over_counts_that_add_up() -> None:
     from otm.capture.walker import PacketWalker
     from otm.sensing.aggregate import Tally
     from otm.sensing.labels import FlowLabels
-    from otm.sensing.opcua import OpcUaSensor
 
     frames = numbered(session_frames(TcpConversation(CLIENT, SERVER)))
     tally, labels, walker = Tally("t"), FlowLabels(), PacketWalker()

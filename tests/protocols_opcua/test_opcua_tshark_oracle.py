@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from opcua_synthetic import TcpConversation, numbered, session_frames, write_pcap
+from opcua_synthetic import TcpConversation, numbered, session_frames
 
 from conftest import GROUNDTRUTH, PCAPS
 from otm.protocols.common import Anomaly
@@ -43,7 +43,7 @@ from otm.protocols.opcua import (
 )
 from otm.protocols.opcua import messages as m
 from otm.protocols.opcua.binary import STRING, ArrayOf, Codec, Reader, StructOf
-from otm.protocols.opcua.codec import encode_error_body, encode_sequenced
+from otm.protocols.opcua.codec import encode_sequenced
 from otm.protocols.opcua.constants import (
     ANONYMOUS_IDENTITY_TOKEN_ENCODING,
     BUILD_INFO_ENCODING,
@@ -58,12 +58,11 @@ from otm.protocols.opcua.layouts import (
     RESPONSE_HEADER,
     SERVER_STATUS,
 )
+from tshark_support import AGGREGATOR, tshark_rows, write_pcap
 
 pytestmark = pytest.mark.tshark
 
 PORT = 4840
-AGGREGATOR = "|"
-"""Separates the occurrences of a field in one frame; no value in these captures has it."""
 
 
 def _opcua_captures() -> list[str]:
@@ -326,14 +325,9 @@ def _expect_service(service: m.Service, out: Expected) -> None:
 
 
 def _tshark_rows(tshark: str, capture: Path) -> list[dict[str, str]]:
-    names = SEGMENT_FIELDS + COMPARED
-    command = [tshark, "-n", "-r", str(capture), "-Y", f"tcp.port == {PORT} && tcp.len > 0"]
-    command += ["-o", "tcp.desegment_tcp_streams:TRUE"]
-    command += ["-T", "fields", "-E", "occurrence=a", "-E", f"aggregator={AGGREGATOR}"]
-    for name in names:
-        command += ["-e", name]
-    result = subprocess.run(command, capture_output=True, text=True, check=True, timeout=120)
-    return [dict(zip(names, line.split("\t"), strict=True)) for line in result.stdout.splitlines()]
+    desegment = ("-o", "tcp.desegment_tcp_streams:TRUE")
+    shown = f"tcp.port == {PORT} && tcp.len > 0"
+    return tshark_rows(tshark, capture, shown, SEGMENT_FIELDS + COMPARED, *desegment)
 
 
 @dataclass
@@ -452,9 +446,9 @@ def _written_conversations() -> list[bytes]:
 
 
 def _chunked(c: TcpConversation) -> list[bytes]:
-    from opcua_synthetic import endpoints, request_header, response_header
+    from opcua_synthetic import chunked_and_aborted, request_header, response_header
 
-    from otm.protocols.opcua.codec import encode_service, open_secure_channel
+    from otm.protocols.opcua.codec import open_secure_channel
     from otm.protocols.opcua.datatypes import ChannelSecurityToken
 
     frames = c.open()
@@ -467,24 +461,7 @@ def _chunked(c: TcpConversation) -> list[bytes]:
     frames += c.send(
         False, open_secure_channel(opened, secure_channel_id=9, sequence_number=1, request_id=1)
     )
-    body = encode_service(m.GetEndpointsResponse(response_header(2), endpoints()))
-    third = len(body) // 3
-    parts = [
-        (ord("C"), body[:third]),
-        (ord("C"), body[third : 2 * third]),
-        (ord("F"), body[2 * third :]),
-    ]
-    for seq, (kind, part) in enumerate(parts, 2):
-        payload = encode_sequenced(m.Sequenced(seq, 2, part))
-        frames += c.send(False, encode_chunk(m.SecureChunk(b"MSG", kind, 9, 1, payload)))
-    aborted = [
-        (ord("C"), body[:third], 5),
-        (ord("A"), encode_error_body(m.ErrorMessage(0x80B90000, "too large")), 6),
-    ]
-    for kind, part, seq in aborted:
-        payload = encode_sequenced(m.Sequenced(seq, 3, part))
-        frames += c.send(False, encode_chunk(m.SecureChunk(b"MSG", kind, 9, 1, payload)))
-    return frames + c.close()
+    return frames + chunked_and_aborted(c, 9)
 
 
 def test_decoder_agrees_with_tshark_on_written_conversations(tmp_path: Path, tshark: str) -> None:

@@ -1,8 +1,9 @@
 """The PROFINET sensor against the ground truth of the shared captures.
 
 Each capture with PROFINET DCP frames (``groundtruth/<capture>.json`` key
-``protocol_frames``) is walked with only ``ProfinetSensor`` registered and
-turned into an inventory.  Then:
+``protocol_frames``) is walked by the passive engine with only
+``ProfinetSensor`` registered (``sensor_support``) and turned into an
+inventory.  Then:
 
 - every oracle endpoint (protocol ``profinet_dcp``, role, MAC; DCP has no
   IP) is an asset of otm offering ``profinet-dcp`` in that role (recall
@@ -19,94 +20,69 @@ No exception is needed on these captures.
 
 from __future__ import annotations
 
-import json
-from functools import cache
+from collections.abc import Iterable
 from typing import Any
 
 import pytest
 from profinet_strategies import DCP_CAPTURES
-from profinet_walk import inventory, walk_capture
 
-from conftest import GROUNDTRUTH, PCAPS
-from otm.model.assets import Asset, Inventory
-from otm.observations.records import Observation, Operation
+from otm.observations.records import Operation
 from otm.protocols.profinet import device_role_names
 from otm.sensing.profinet import DCP, ProfinetSensor
+from sensor_support import (
+    analysed,
+    captures_with,
+    fields_of,
+    ground_truth,
+    identity_recall,
+    missing_endpoints,
+    truth_endpoints,
+    truth_identities,
+    unknown_endpoints,
+)
 
 ORACLE = "profinet_dcp"
 
-FIELD_NAMES = {
-    "name_of_station": "name",
-    "type_of_station": "profinet_type_of_station",
-    "vendor_id": "vendor_id",
-    "device_id": "device_id",
-    "device_role": "profinet_device_role",
-    "ip": "profinet_ip",
-    "netmask": "profinet_netmask",
-    "gateway": "profinet_gateway",
-}
-"""Oracle field of ``dcp_identify`` -> otm identity field."""
+FIELD_NAMES = fields_of(
+    "dcp_identify",
+    {
+        "name_of_station": "name",
+        "type_of_station": "profinet_type_of_station",
+        "vendor_id": "vendor_id",
+        "device_id": "device_id",
+        "device_role": "profinet_device_role",
+        "ip": "profinet_ip",
+        "netmask": "profinet_netmask",
+        "gateway": "profinet_gateway",
+    },
+)
+"""Oracle (``dcp_identify``, field) -> otm identity field."""
 
 ENDPOINT_EXCEPTIONS: dict[tuple[str, str, str], str] = {}
 """(capture, role, mac) -> why otm may miss or add it; none needed."""
 
 
-def _truth(capture: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((GROUNDTRUTH / f"{capture}.json").read_text())
-    return data
-
-
-@cache
-def _observed(capture: str) -> tuple[list[Observation], Inventory]:
-    observations = walk_capture([ProfinetSensor()], PCAPS / capture)
-    return observations, inventory(observations)
-
-
-def _assets(inv: Inventory, mac: str) -> list[Asset]:
-    return [a for a in inv.assets.values() if mac in a.macs]
-
-
 def test_the_captures_are_those_the_ground_truth_names() -> None:
-    named = set()
-    for path in GROUNDTRUTH.glob("*.json"):
-        data = json.loads(path.read_text())
-        if ORACLE in data["protocol_frames"]:
-            named.add(data["capture"])
-    assert named == set(DCP_CAPTURES)
+    assert set(captures_with(ORACLE)) == set(DCP_CAPTURES)
+
+
+def _excepted(capture: str, role: str, macs: Iterable[str | None]) -> bool:
+    return any((capture, role, mac) in ENDPOINT_EXCEPTIONS for mac in macs)
 
 
 @pytest.mark.parametrize("capture", DCP_CAPTURES)
 def test_every_oracle_endpoint_is_found(capture: str) -> None:
-    _, inv = _observed(capture)
-    missing = []
-    for ep in _truth(capture)["endpoints"]:
-        if ep["protocol"] != ORACLE or (capture, ep["role"], ep["mac"]) in ENDPOINT_EXCEPTIONS:
-            continue
-        assert ep["ip"] is None
-        found = any(
-            any(s.name == DCP and s.role == ep["role"] for s in a.services)
-            for a in _assets(inv, ep["mac"])
-        )
-        if not found:
-            missing.append((ep["role"], ep["mac"]))
-    assert not missing
+    endpoints = truth_endpoints(capture, ORACLE)
+    assert all(ep["ip"] is None for ep in endpoints)
+    expected = [ep for ep in endpoints if not _excepted(capture, ep["role"], [ep["mac"]])]
+    assert not missing_endpoints(analysed(capture, ProfinetSensor)[1], expected, {ORACLE: DCP})
 
 
 @pytest.mark.parametrize("capture", DCP_CAPTURES)
 def test_no_endpoint_the_oracle_does_not_know(capture: str) -> None:
-    _, inv = _observed(capture)
-    known = {
-        (ep["role"], ep["mac"]) for ep in _truth(capture)["endpoints"] if ep["protocol"] == ORACLE
-    }
-    extra = [
-        (s.role, sorted(a.macs))
-        for a in inv.assets.values()
-        for s in a.services
-        if s.name == DCP
-        and not any((s.role, mac) in known for mac in a.macs)
-        and not any((capture, s.role, mac) in ENDPOINT_EXCEPTIONS for mac in a.macs)
-    ]
-    assert not extra
+    inv = analysed(capture, ProfinetSensor)[1]
+    extra = unknown_endpoints(inv, truth_endpoints(capture, ORACLE), {ORACLE: DCP})
+    assert not [e for e in extra if not _excepted(capture, e[1], e[2])]
 
 
 def _expected_value(name: str, value: Any) -> Any:
@@ -119,25 +95,17 @@ def _expected_value(name: str, value: Any) -> Any:
 
 @pytest.mark.parametrize("capture", DCP_CAPTURES)
 def test_every_oracle_identity_field_is_found(capture: str) -> None:
-    _, inv = _observed(capture)
-    missing = []
-    identities = [i for i in _truth(capture)["identities"] if i["protocol"] == ORACLE]
-    for ident in identities:
-        assert ident["source"] == "dcp_identify"
-        assets = _assets(inv, ident["mac"])
-        for name, value in ident["fields"].items():
-            ours, want = FIELD_NAMES[name], _expected_value(name, value)
-            got = {v.value for a in assets for v in a.fields.get(ours, [])}
-            if want not in got:
-                missing.append(f"{ident['mac']} {ours}={want!r} (otm: {sorted(map(str, got))})")
-    assert not missing
+    inv = analysed(capture, ProfinetSensor)[1]
+    identities = truth_identities(capture, ORACLE)
+    recall = identity_recall(inv, identities, FIELD_NAMES, want=_expected_value)
+    assert not recall.missing
 
 
 @pytest.mark.parametrize("capture", DCP_CAPTURES)
 def test_requests_are_counted_as_operations(capture: str) -> None:
-    observations, _ = _observed(capture)
+    observations, _ = analysed(capture, ProfinetSensor)
     ops = [o for o in observations if isinstance(o, Operation) and o.protocol == DCP]
-    services = _truth(capture)["protocol_details"][ORACLE]["services"]
+    services = ground_truth(capture)["protocol_details"][ORACLE]["services"]
     identify = sum(o.count for o in ops if o.name == "identify")
     assert identify == services.get("identify/request", 0)
     assert sum(o.count for o in ops if o.name == "get") == services.get("get/request", 0)
@@ -149,9 +117,9 @@ def test_requests_are_counted_as_operations(capture: str) -> None:
 
 @pytest.mark.parametrize("capture", DCP_CAPTURES)
 def test_every_set_request_shows_the_new_ip_or_name(capture: str) -> None:
-    observations, _ = _observed(capture)
+    observations, _ = analysed(capture, ProfinetSensor)
     writes = [o for o in observations if isinstance(o, Operation) and o.category == "write"]
-    for req in _truth(capture)["protocol_details"][ORACLE].get("set_requests", []):
+    for req in ground_truth(capture)["protocol_details"][ORACLE].get("set_requests", []):
         mine = [o for o in writes if (o.client_mac, o.server_mac) == (req["from"], req["to"])]
         if req["ip"] is not None:
             assert any(o.name == "set_ip" and o.detail["ip"] == req["ip"] for o in mine)

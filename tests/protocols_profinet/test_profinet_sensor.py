@@ -7,9 +7,9 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from profinet_walk import frames_of, inventory, walk
 
 from otm.capture.frames import ethernet
+from otm.inventory.builder import build_inventory
 from otm.observations.records import (
     Communication,
     Identity,
@@ -29,6 +29,7 @@ from otm.protocols.profinet import (
     ip_value,
 )
 from otm.sensing.profinet import DCP, RT, ProfinetSensor
+from sensor_support import numbered, sense
 
 CONTROLLER = "00:1b:1b:00:00:01"
 DEVICE = "00:1b:1b:00:00:02"
@@ -43,7 +44,7 @@ def pn(dst: str, src: str, payload: bytes, vlan: int | None = None) -> bytes:
 
 
 def run(*frames: bytes) -> list[Observation]:
-    return walk([ProfinetSensor()], frames_of(frames))
+    return sense([ProfinetSensor()], numbered(frames))
 
 
 def of(kind: type, observations: list[Observation]) -> list[Any]:
@@ -61,7 +62,7 @@ def test_cyclic_rt_counts_per_producer_and_consumer() -> None:
         assert (c.protocol, c.transport, c.port) == (RT, Transport.ETHERNET, 0)
         assert c.bytes % 60 == 0  # Ethernet header + padded payload
     assert not of(Operation, obs) and not of(ParseAnomaly, obs)
-    inv = inventory(obs)
+    inv = build_inventory(obs)
     roles = {(sorted(a.macs)[0], s.role) for a in inv.assets.values() for s in a.services}
     assert roles == {(CONTROLLER, "server"), (CONTROLLER, "client"), (DEVICE, "server"),
                      (DEVICE, "client")}  # fmt: skip
@@ -73,7 +74,7 @@ def test_alarms_and_ptcp_are_rt_traffic_of_their_sender() -> None:
     obs = run(pn(CONTROLLER, DEVICE, alarm), pn("01:0e:cf:00:04:00", DEVICE, ptcp))
     pairs = {(c.client_mac, c.server_mac, c.protocol) for c in of(Communication, obs)}
     assert pairs == {(CONTROLLER, DEVICE, RT), ("01:0e:cf:00:04:00", DEVICE, RT)}
-    inv = inventory(obs)
+    inv = build_inventory(obs)
     assert all(not m.startswith("01:0e:cf") for a in inv.assets.values() for m in a.macs)
 
 
@@ -120,7 +121,7 @@ def test_identify_request_and_response() -> None:
         "profinet_oem_device_id": 7,
     }
     assert ident.evidence.packet == 2 and ident.evidence.message == f"{DCP} identify response"
-    inv = inventory(obs)
+    inv = build_inventory(obs)
     (device,) = [a for a in inv.assets.values() if DEVICE in a.macs]
     assert device.fields["name"][0].value == "press-7"
     assert [(s.name, s.role) for s in device.services] == [(DCP, "server")]

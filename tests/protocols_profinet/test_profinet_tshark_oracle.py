@@ -11,7 +11,6 @@ field, in tree order, and requires equality frame by frame.
 from __future__ import annotations
 
 import random
-import subprocess
 from collections import defaultdict
 from pathlib import Path
 
@@ -41,6 +40,7 @@ from otm.protocols.profinet import (
     encode_rt,
     ip_value,
 )
+from tshark_support import tshark_fields
 
 pytestmark = pytest.mark.tshark
 
@@ -97,23 +97,9 @@ SUBOPTION_FIELD = {
 """Option -> the field tshark files the suboption under (0x80-0xFE: suboption_manuf,
 not compared; other options are dissected as reserved)."""
 
-AGGREGATOR = "|"
-
 
 def _tshark(tshark: str, path: Path) -> dict[int, dict[str, list[str]]]:
-    cmd = [tshark, "-n", "-r", str(path), "-Y", "pn_rt", "-T", "fields"]
-    cmd += ["-E", f"aggregator={AGGREGATOR}", "-E", "separator=\t", "-E", "occurrence=a"]
-    for f in FIELDS:
-        cmd += ["-e", f]
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
-    frames: dict[int, dict[str, list[str]]] = {}
-    for line in out.splitlines():
-        cells = line.split("\t")
-        frames[int(cells[0])] = {
-            name: cell.split(AGGREGATOR) if cell else []
-            for name, cell in zip(FIELDS[1:], cells[1:], strict=True)
-        }
-    return frames
+    return tshark_fields(tshark, path, "pn_rt", FIELDS[1:])
 
 
 def _expect_rt(frame: RtFrame, out: dict[str, list[str]]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from otm.protocols.ber import encode_tlv
 from otm.protocols.common import OTHER, READ, WRITE, Anomaly
 from otm.protocols.snmp import (
     AGENT_PDUS,
@@ -20,7 +21,6 @@ from otm.protocols.snmp import (
     V3Message,
     ValueType,
     VarBind,
-    ber,
     decode_message,
     encode_message,
     encode_usm,
@@ -32,6 +32,7 @@ from otm.protocols.snmp import (
     pdu_category,
     pdu_name,
     peek,
+    smi,
 )
 
 K = SnmpAnomaly
@@ -54,9 +55,9 @@ def _kind(data: bytes) -> object:
 
 def _raw_varbind(value: bytes) -> bytes:
     """A v2c response whose only varbind holds ``value`` (raw BER), names 1.3.6.1.2.1.1.1.0."""
-    vb = ber.tlv(0x30, ber.encode_oid("1.3.6.1.2.1.1.1.0") + value)
-    pdu = ber.tlv(0xA2, bytes.fromhex("020107020100020100") + ber.tlv(0x30, vb))
-    return ber.tlv(0x30, bytes.fromhex("020101") + ber.tlv(0x04, b"public") + pdu)
+    vb = encode_tlv(0x30, smi.encode_oid("1.3.6.1.2.1.1.1.0") + value)
+    pdu = encode_tlv(0xA2, bytes.fromhex("020107020100020100") + encode_tlv(0x30, vb))
+    return encode_tlv(0x30, bytes.fromhex("020101") + encode_tlv(0x04, b"public") + pdu)
 
 
 # --- truncation and lengths ----------------------------------------------------------------
@@ -117,9 +118,9 @@ def test_dns_on_port_161_is_not_snmp() -> None:
 
 @pytest.mark.parametrize("version", [2, 4, -1, 255])
 def test_unknown_versions(version: int) -> None:
-    data = GET_SYS_DESCR.replace(b"\x02\x01\x01", ber.encode_integer(version)[:3], 1)
-    if len(ber.encode_integer(version)) != 3:
-        data = ber.tlv(0x30, ber.encode_integer(version) + GET_SYS_DESCR[5:])
+    data = GET_SYS_DESCR.replace(b"\x02\x01\x01", smi.encode_integer(version)[:3], 1)
+    if len(smi.encode_integer(version)) != 3:
+        data = encode_tlv(0x30, smi.encode_integer(version) + GET_SYS_DESCR[5:])
     assert _kind(data) == K.UNKNOWN_VERSION
 
 
@@ -149,15 +150,15 @@ def test_empty_types_with_content(tag: int) -> None:
 
 
 def test_a_third_element_in_a_varbind_is_trailing() -> None:
-    vb = ber.tlv(0x30, ber.encode_oid("1.3.6.1") + b"\x05\x00\x05\x00")
-    pdu = ber.tlv(0xA2, bytes.fromhex("020107020100020100") + ber.tlv(0x30, vb))
-    data = ber.tlv(0x30, bytes.fromhex("020101") + ber.tlv(0x04, b"public") + pdu)
+    vb = encode_tlv(0x30, smi.encode_oid("1.3.6.1") + b"\x05\x00\x05\x00")
+    pdu = encode_tlv(0xA2, bytes.fromhex("020107020100020100") + encode_tlv(0x30, vb))
+    data = encode_tlv(0x30, bytes.fromhex("020101") + encode_tlv(0x04, b"public") + pdu)
     assert _kind(data) == K.TRAILING_BYTES
 
 
 def test_bytes_after_the_varbind_list_are_trailing() -> None:
-    pdu = ber.tlv(0xA0, bytes.fromhex("020107020100020100") + b"\x30\x00" + b"\x05\x00")
-    data = ber.tlv(0x30, bytes.fromhex("020101") + ber.tlv(0x04, b"public") + pdu)
+    pdu = encode_tlv(0xA0, bytes.fromhex("020107020100020100") + b"\x30\x00" + b"\x05\x00")
+    data = encode_tlv(0x30, bytes.fromhex("020101") + encode_tlv(0x04, b"public") + pdu)
     assert _kind(data) == K.TRAILING_BYTES
 
 
@@ -199,7 +200,7 @@ def test_negative_integer_value() -> None:
 
 
 def _oid_message(content: bytes) -> bytes:
-    return _raw_varbind(ber.tlv(0x06, content))
+    return _raw_varbind(encode_tlv(0x06, content))
 
 
 def test_empty_oid_is_invalid() -> None:
@@ -217,8 +218,8 @@ def test_sub_identifier_above_2_32_is_invalid() -> None:
 
 def test_sub_identifier_of_2_32_minus_1_is_valid() -> None:
     oid = "1.3.4294967295"
-    assert ber.encode_oid(oid) == b"\x06\x06\x2b\x8f\xff\xff\xff\x7f"
-    result = decode_message(_raw_varbind(ber.encode_oid(oid)))
+    assert smi.encode_oid(oid) == b"\x06\x06\x2b\x8f\xff\xff\xff\x7f"
+    result = decode_message(_raw_varbind(smi.encode_oid(oid)))
     assert isinstance(result, CommunityMessage)
     assert result.pdu.varbinds[0].value == oid
 
@@ -229,17 +230,17 @@ def test_128_arcs_are_valid_and_129_are_not() -> None:
 
 
 def test_first_arc_2_takes_the_rest_of_the_first_sub_identifier() -> None:
-    assert ber.oid(b"\x88\x37\x03", 0, 3) == "2.999.3"
-    assert ber.encode_oid("2.999.3") == b"\x06\x03\x88\x37\x03"
-    assert ber.oid(b"\x00", 0, 1) == "0.0"
-    assert ber.oid(b"\x4f", 0, 1) == "1.39"
-    assert ber.oid(b"\x50", 0, 1) == "2.0"
+    assert smi.oid(b"\x88\x37\x03", 0, 3) == "2.999.3"
+    assert smi.encode_oid("2.999.3") == b"\x06\x03\x88\x37\x03"
+    assert smi.oid(b"\x00", 0, 1) == "0.0"
+    assert smi.oid(b"\x4f", 0, 1) == "1.39"
+    assert smi.oid(b"\x50", 0, 1) == "2.0"
 
 
 @pytest.mark.parametrize("oid", ["1", "3.1", "1.40", "0.40.1", "1.3.-1", "1.3.4294967296", "a.b"])
 def test_oids_ber_cannot_carry_are_refused_by_the_encoder(oid: str) -> None:
     with pytest.raises(ValueError):
-        ber.encode_oid(oid)
+        smi.encode_oid(oid)
 
 
 # --- traps, bulk, v3 -----------------------------------------------------------------------------
@@ -257,13 +258,13 @@ def test_v1_trap_fields() -> None:
 
 
 def test_v1_trap_with_a_wrong_agent_address_tag() -> None:
-    pdu = ber.tlv(
+    pdu = encode_tlv(
         0xA4,
-        ber.encode_oid("1.3.6.1.4.1.9")
+        smi.encode_oid("1.3.6.1.4.1.9")
         + b"\x04\x04\x0a\x00\x00\x01"  # an OCTET STRING where IpAddress (0x40) belongs
         + b"\x02\x01\x00\x02\x01\x00\x43\x01\x00\x30\x00",
     )
-    data = ber.tlv(0x30, b"\x02\x01\x00" + ber.tlv(0x04, b"public") + pdu)
+    data = encode_tlv(0x30, b"\x02\x01\x00" + encode_tlv(0x04, b"public") + pdu)
     assert _kind(data) == K.UNEXPECTED_TAG
 
 
@@ -425,7 +426,7 @@ def test_varbind_text() -> None:
 
 
 def test_a_version_written_in_two_bytes_is_still_peeked() -> None:
-    padded = ber.tlv(0x30, b"\x02\x02\x00\x01" + GET_SYS_DESCR[5:])
+    padded = encode_tlv(0x30, b"\x02\x02\x00\x01" + GET_SYS_DESCR[5:])
     assert isinstance(decode_message(padded), CommunityMessage)
     assert peek(padded) == (1, PduType.GET_REQUEST, 8, 14)
 
@@ -444,6 +445,6 @@ def test_a_version_written_in_two_bytes_is_still_peeked() -> None:
     ],
 )
 def test_integers_are_written_in_their_shortest_twos_complement(value: int, content: str) -> None:
-    encoded = ber.encode_integer(value)
+    encoded = smi.encode_integer(value)
     assert encoded[2:].hex() == content
-    assert ber.integer(encoded, 2, len(encoded), "x") == value
+    assert smi.integer(encoded, 2, len(encoded), "x") == value

@@ -8,19 +8,22 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from snmp_strategies import community_messages, messages, oids, usm_parameters, v3_messages
 
+from fuzz_support import mutate
+from otm.protocols.ber import read_tlv
 from otm.protocols.common import Anomaly
 from otm.protocols.snmp import (
     CommunityMessage,
     SnmpAnomaly,
     UsmSecurityParameters,
     V3Message,
-    ber,
     decode_message,
     decode_usm,
     encode_message,
     encode_usm,
     peek,
+    smi,
 )
+from otm.protocols.snmp.anomalies import BER_KINDS
 from otm.protocols.snmp.messages import Message
 
 FUZZ = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -107,34 +110,23 @@ def test_peek_arbitrary_bytes(datagram: bytes) -> None:
 @FUZZ
 @given(st.binary(max_size=64))
 def test_ber_readers_arbitrary_bytes(data: bytes) -> None:
-    tlv = ber.read_tlv(data, 0, len(data))
+    tlv = read_tlv(data, 0, len(data), BER_KINDS)
     if not isinstance(tlv, Anomaly):
         _, start, end = tlv
         assert 2 <= start <= end <= len(data)
-    oid = ber.oid(data, 0, len(data))
+    oid = smi.oid(data, 0, len(data))
     if not isinstance(oid, Anomaly):
-        assert ber.oid(ber.encode_oid(oid), 2, len(ber.encode_oid(oid))) == oid
-    value = ber.integer(data, 0, len(data), "x")
+        assert smi.oid(smi.encode_oid(oid), 2, len(smi.encode_oid(oid))) == oid
+    value = smi.integer(data, 0, len(data), "x")
     if not isinstance(value, Anomaly):
-        encoded = ber.encode_integer(value)
-        assert ber.integer(encoded, 2, len(encoded), "x") == value
-
-
-def _mutate(data: bytes, where: int, how: int, value: int) -> bytes:
-    where %= len(data)
-    if how == 0:
-        return data[:where]
-    if how == 1:
-        return data[:where] + bytes((value,)) + data[where + 1 :]
-    if how == 2:
-        return data[:where] + bytes((value,)) + data[where:]
-    return data + bytes((value,))
+        encoded = smi.encode_integer(value)
+        assert smi.integer(encoded, 2, len(encoded), "x") == value
 
 
 @FUZZ
 @given(messages(), st.integers(0, 400), st.integers(0, 3), st.integers(0, 255))
 def test_decode_mutated_messages(message: Message, where: int, how: int, value: int) -> None:
-    broken = _mutate(encode_message(message), where, how, value)
+    broken = mutate(encode_message(message), where, how, value)
     _check(broken, decode_message(broken))
 
 
@@ -165,5 +157,5 @@ def test_usm_round_trip(usm: UsmSecurityParameters) -> None:
 @ROUND_TRIP
 @given(oids())
 def test_oid_round_trip(oid: str) -> None:
-    encoded = ber.encode_oid(oid)
-    assert ber.oid(encoded, 2 if len(encoded) < 130 else 3, len(encoded)) == oid
+    encoded = smi.encode_oid(oid)
+    assert smi.oid(encoded, 2 if len(encoded) < 130 else 3, len(encoded)) == oid

@@ -12,23 +12,16 @@ vendors from the enterprise table, broken datagrams.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable
-from functools import cache
 from pathlib import Path
-from typing import Any
-from unittest.mock import patch
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from snmp_strategies import messages
 
-from conftest import GROUNDTRUTH, PCAPS
 from otm.capture.frames import ethernet, ipv4, udp
-from otm.capture.readers import open_capture
 from otm.inventory.builder import build_inventory
-from otm.model.assets import Asset, Inventory
+from otm.model.assets import Inventory
 from otm.observations.records import Identity, Observation, Operation, ParseAnomaly
 from otm.protocols.snmp import (
     CommunityMessage,
@@ -44,64 +37,44 @@ from otm.protocols.snmp import (
     encode_usm,
 )
 from otm.protocols.snmp.messages import Message
-from otm.sensing.engine import PassiveEngine
 from otm.sensing.snmp import PROTOCOL, SnmpSensor
+from sensor_support import analysed as _analysed
+from sensor_support import (
+    assets_at,
+    captures_with,
+    fields_of,
+    ground_truth,
+    identity_recall,
+    missing_endpoints,
+    numbered,
+    operation_counts,
+    roles_by_ip,
+    sense,
+    truth_endpoints,
+    truth_identities,
+)
 
-FIELDS = {
-    "sysDescr": "description",
-    "sysObjectID": "snmp_sys_object_id",
-    "sysName": "name",
-    "sysLocation": "location",
-    "sysContact": "contact",
-}
-"""Ground-truth ``snmp_system_group`` field -> otm identity field."""
+FIELDS = fields_of(
+    "snmp_system_group",
+    {
+        "sysDescr": "description",
+        "sysObjectID": "snmp_sys_object_id",
+        "sysName": "name",
+        "sysLocation": "location",
+        "sysContact": "contact",
+    },
+)
+"""Ground-truth (``snmp_system_group``, field) -> otm identity field."""
 
 PDU_OPERATIONS = {"0": "get", "1": "get_next", "3": "set", "5": "get_bulk", "6": "inform"}
 """Ground-truth PDU type (tshark's ``snmp.data``) -> the operation otm counts."""
 
 
-def observe(frames: Iterable[tuple[int, float, int, bytes]], ref: str) -> list[Observation]:
-    """The passive engine's observations with the SNMP sensor alone."""
-    with patch("otm.sensing.engine.SENSORS", (SnmpSensor(),)):
-        return PassiveEngine(ref=ref).run(frames).observations
+def analysed(capture: str) -> tuple[tuple[Observation, ...], Inventory]:
+    return _analysed(capture, SnmpSensor)
 
 
-@cache
-def analysed(capture: str) -> tuple[list[Observation], Inventory]:
-    with open_capture(PCAPS / capture) as reader:
-        observations = observe(reader, capture)
-    return observations, build_inventory(observations)
-
-
-def _captures() -> list[str]:
-    out = []
-    for path in sorted(GROUNDTRUTH.glob("*.json")):
-        data = json.loads(path.read_text())
-        if data["protocol_frames"].get("snmp"):
-            out.append(data["capture"])
-    return out
-
-
-CAPTURES = _captures()
-
-
-def _truth(capture: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((GROUNDTRUTH / f"{capture}.json").read_text())
-    return data
-
-
-def _assets(inv: Inventory, ip: str | None, mac: str | None) -> list[Asset]:
-    return [a for a in inv.assets.values() if (ip in a.ips if ip else mac in a.macs)]
-
-
-def _roles(inv: Inventory) -> set[tuple[str, str]]:
-    return {
-        (s.role, ip)
-        for a in inv.assets.values()
-        for s in a.services
-        if s.name == PROTOCOL
-        for ip in a.ips
-    }
+CAPTURES = captures_with("snmp")
 
 
 def test_captures_with_snmp() -> None:
@@ -111,71 +84,37 @@ def test_captures_with_snmp() -> None:
 @pytest.mark.parametrize("capture", CAPTURES)
 def test_every_ground_truth_endpoint_is_found(capture: str) -> None:
     _, inv = analysed(capture)
-    missing = []
-    for ep in _truth(capture)["endpoints"]:
-        if ep["protocol"] != "snmp":
-            continue
-        found = any(
-            s.name == PROTOCOL and s.role == ep["role"]
-            for a in _assets(inv, ep["ip"], ep["mac"])
-            for s in a.services
-        )
-        if not found:
-            missing.append((ep["role"], ep["ip"], ep["mac"]))
-    assert not missing
+    assert not missing_endpoints(inv, truth_endpoints(capture, "snmp"), {"snmp": PROTOCOL})
 
 
 @pytest.mark.parametrize("capture", CAPTURES)
 def test_no_endpoint_the_ground_truth_lacks(capture: str) -> None:
     _, inv = analysed(capture)
-    known = {
-        (ep["role"], ep["ip"]) for ep in _truth(capture)["endpoints"] if ep["protocol"] == "snmp"
-    }
-    assert _roles(inv) == known
+    known = {(ep["role"], ep["ip"]) for ep in truth_endpoints(capture, "snmp")}
+    assert roles_by_ip(inv, PROTOCOL) == known
 
 
 @pytest.mark.parametrize("capture", CAPTURES)
 def test_every_ground_truth_identity_field_is_found(capture: str) -> None:
     _, inv = analysed(capture)
-    missing = []
-    for ident in _truth(capture)["identities"]:
-        if ident["protocol"] != "snmp":
-            continue
-        assert ident["source"] == "snmp_system_group"
-        for name, value in ident["fields"].items():
-            field = FIELDS[name]
-            got = {
-                v.value
-                for a in _assets(inv, ident["ip"], ident["mac"])
-                for v in a.fields.get(field, [])
-            }
-            if value not in got:
-                missing.append(f"{ident['ip']} {name}={value!r} (otm {field}: {sorted(got)})")
-    assert not missing
+    recall = identity_recall(inv, truth_identities(capture, "snmp"), FIELDS)
+    assert not recall.missing
 
 
 @pytest.mark.parametrize("capture", CAPTURES)
 def test_operations_match_the_ground_truth_pdu_counts(capture: str) -> None:
     observations, _ = analysed(capture)
-    counted: dict[str, int] = {}
-    for o in observations:
-        if isinstance(o, Operation) and o.protocol == PROTOCOL:
-            counted[o.name] = counted.get(o.name, 0) + o.count
-    truth = _truth(capture)["protocol_details"]["snmp"]["pdu_types"]
+    truth = ground_truth(capture)["protocol_details"]["snmp"]["pdu_types"]
     expected = {PDU_OPERATIONS[t]: n for t, n in truth.items() if t in PDU_OPERATIONS}
-    assert counted == expected
+    assert operation_counts(observations, PROTOCOL) == expected
 
 
 @pytest.mark.parametrize("capture", CAPTURES)
 def test_the_accepted_community_is_a_finding_on_the_agent(capture: str) -> None:
     _, inv = analysed(capture)
-    agents = [
-        ep
-        for ep in _truth(capture)["endpoints"]
-        if ep["protocol"] == "snmp" and ep["role"] == "server"
-    ]
+    agents = [ep for ep in truth_endpoints(capture, "snmp") if ep["role"] == "server"]
     for ep in agents:
-        (asset,) = _assets(inv, ep["ip"], ep["mac"])
+        (asset,) = assets_at(inv, ep["ip"], ep["mac"])
         assert [v.value for v in asset.fields["snmp_community"]] == ["public"]
     clients = [a for a in inv.assets.values() if any(s.role == "client" for s in a.services)]
     assert all("snmp_community" not in a.fields for a in clients)
@@ -195,13 +134,12 @@ def _frame(
 
 
 def _run(*frames: bytes) -> tuple[list[Observation], Inventory]:
-    listed = [(i + 1, 1_700_000_000.0 + i, 1, f) for i, f in enumerate(frames)]
-    observations = observe(listed, "made-up")
+    observations = sense([SnmpSensor()], numbered(frames, 1_700_000_000.0, 1.0), "made-up")
     return observations, build_inventory(observations)
 
 
 def _fields(inv: Inventory, ip: str) -> dict[str, set[object]]:
-    (asset,) = _assets(inv, ip, None)
+    (asset,) = assets_at(inv, ip)
     return {k: {v.value for v in vs} for k, vs in asset.fields.items()}
 
 
@@ -256,7 +194,7 @@ def test_unanswered_requests_record_no_community() -> None:
     request = CommunityMessage(1, b"guess", Pdu(PduType.GET_REQUEST, 9, 0, 0, ()))
     observations, inv = _run(_frame(MANAGER, 50000, AGENT, 161, encode_message(request)))
     assert not [o for o in observations if isinstance(o, Identity)]
-    assert _roles(inv) == {("client", MANAGER[0]), ("server", AGENT[0])}
+    assert roles_by_ip(inv, PROTOCOL) == {("client", MANAGER[0]), ("server", AGENT[0])}
 
 
 def test_trap_to_port_162_makes_the_agent_the_server() -> None:
@@ -266,7 +204,7 @@ def test_trap_to_port_162_makes_the_agent_the_server() -> None:
         _frame(AGENT, 49152, MANAGER, 162, encode_message(CommunityMessage(0, b"public", trap))),
         _frame(AGENT, 49152, MANAGER, 162, encode_message(CommunityMessage(1, b"public", v2))),
     )
-    assert _roles(inv) == {("server", AGENT[0]), ("client", MANAGER[0])}
+    assert roles_by_ip(inv, PROTOCOL) == {("server", AGENT[0]), ("client", MANAGER[0])}
     ops = [o for o in observations if isinstance(o, Operation)]
     assert [(o.name, o.client_ip, o.server_ip, o.count) for o in ops] == [
         ("trap", MANAGER[0], AGENT[0], 1),
@@ -284,7 +222,7 @@ def test_inform_and_its_acknowledgement() -> None:
         _frame(AGENT, 49152, MANAGER, 162, encode_message(inform)),
         _frame(MANAGER, 162, AGENT, 49152, encode_message(ack)),
     )
-    assert _roles(inv) == {("server", AGENT[0]), ("client", MANAGER[0])}
+    assert roles_by_ip(inv, PROTOCOL) == {("server", AGENT[0]), ("client", MANAGER[0])}
     assert [o.name for o in observations if isinstance(o, Operation)] == ["inform"]
 
 
@@ -343,7 +281,7 @@ def test_v3_encrypted_requests_count_with_their_user_and_the_agent_tells_its_eng
         ("encrypted", (("user", "scada"), ("version", "v3")), 1),
     }
     assert _fields(inv, AGENT[0])["snmp_engine_id"] == {"80001f888059dc486145a26322"}
-    assert _roles(inv) == {("server", AGENT[0]), ("client", MANAGER[0])}
+    assert roles_by_ip(inv, PROTOCOL) == {("server", AGENT[0]), ("client", MANAGER[0])}
 
 
 def test_broken_datagrams_are_counted_and_make_no_link() -> None:
@@ -357,7 +295,7 @@ def test_broken_datagrams_are_counted_and_make_no_link() -> None:
     kinds = sorted((o.kind, o.count, o.ip) for o in observations if isinstance(o, ParseAnomaly))
     assert kinds == [("invalid_length", 1, MANAGER[0]), ("truncated", 1, MANAGER[0])]
     assert not inv.links
-    assert not _roles(inv)
+    assert not roles_by_ip(inv, PROTOCOL)
 
 
 def test_malformed_message_of_a_known_shape_is_still_found(tmp_path: Path) -> None:
@@ -406,4 +344,4 @@ def test_any_message_either_way_never_breaks_the_sensor(message: Message, to_age
     )
     observations, inv = _run(frame, frame)
     assert not [o for o in observations if isinstance(o, ParseAnomaly)]
-    assert len(_roles(inv)) == 2
+    assert len(roles_by_ip(inv, PROTOCOL)) == 2

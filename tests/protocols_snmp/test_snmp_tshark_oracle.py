@@ -17,7 +17,6 @@ the encrypted PDU.  Per frame the lists must be equal.
 from __future__ import annotations
 
 import json
-import subprocess
 from collections import defaultdict
 from pathlib import Path
 
@@ -39,6 +38,7 @@ from otm.protocols.snmp import (
     decode_message,
     encode_message,
 )
+from tshark_support import AGGREGATOR, tshark_rows
 
 pytestmark = pytest.mark.tshark
 
@@ -88,8 +88,6 @@ FIELDS = [
     "snmp.contextName",
 ]
 
-AGGREGATOR = "|"
-"""Separates a field's values within a frame; no generated value contains it."""
 
 VALUE_FIELDS = {
     ValueType.INTEGER: "snmp.value.int",
@@ -189,13 +187,7 @@ SHARED = _shared_captures()
 
 
 def _rows(tshark: str, capture: Path) -> list[dict[str, str]]:
-    fields = ["frame.number", "udp.payload", *FIELDS]
-    command = [tshark, "-n", "-r", str(capture), "-Y", "snmp", "-T", "fields"]
-    command += ["-E", "occurrence=a", "-E", f"aggregator={AGGREGATOR}"]
-    for name in fields:
-        command += ["-e", name]
-    result = subprocess.run(command, capture_output=True, text=True, check=True, timeout=120)
-    return [dict(zip(fields, line.split("\t"), strict=True)) for line in result.stdout.splitlines()]
+    return tshark_rows(tshark, capture, "snmp", ["frame.number", "udp.payload", *FIELDS])
 
 
 def _values(text: str) -> list[str]:

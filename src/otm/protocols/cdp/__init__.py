@@ -15,7 +15,8 @@ from otm.protocols.cdp.codec import (
     verify_checksum,
 )
 from otm.protocols.cdp.constants import SNAP_PID_CDP, capability_names, tlv_name
-from otm.protocols.cdp.messages import CdpPacket, Neighbour, Tlv
+from otm.protocols.cdp.messages import CdpPacket, Tlv
+from otm.protocols.neighbours import Neighbour
 
 __all__ = [
     "SNAP_PID_CDP",

@@ -34,7 +34,6 @@ from otm.protocols.cdp.messages import (
     Duplex,
     ManagementAddresses,
     NativeVlan,
-    Neighbour,
     Platform,
     PortId,
     RawTlv,
@@ -44,6 +43,7 @@ from otm.protocols.cdp.messages import (
     VtpManagementDomain,
 )
 from otm.protocols.common import Anomaly
+from otm.protocols.neighbours import Neighbour
 
 K = CdpAnomaly
 

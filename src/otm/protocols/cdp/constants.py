@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from enum import IntEnum
 from types import MappingProxyType
 
+from otm.protocols import neighbours
+
 SNAP_PID_CDP = 0x2000
 """Protocol id of CDP under Cisco's OUI 00-00-0C in an 802.2 SNAP header."""
 
@@ -87,12 +89,7 @@ TLV_NAMES: Mapping[int, str] = MappingProxyType({t: t.name.lower() for t in TlvT
 
 def capability_names(bits: int) -> tuple[str, ...]:
     """The names of the capability bits set in ``bits`` (a 32-bit field), low bit first."""
-    names: list[str] = []
-    # 32 bits at most: the field is four bytes.
-    for bit in range(32):
-        if bits >> bit & 1:
-            names.append(CAPABILITY_NAMES[bit] if bit < len(CAPABILITY_NAMES) else f"bit_{bit}")
-    return tuple(names)
+    return neighbours.capability_names(bits, CAPABILITY_NAMES, 32)
 
 
 def tlv_name(tlv_type: int) -> str:

@@ -14,15 +14,7 @@ from dataclasses import dataclass
 from typing import TypeAlias, TypeVar
 
 from otm.protocols.cdp.constants import LLC_IPV6, NLPID_IP, AddressProtocolType, capability_names
-
-
-def text_of(raw: bytes) -> str:
-    """A CDP string as text: UTF-8 where valid, else Latin-1; trailing NULs dropped."""
-    try:
-        decoded = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        decoded = raw.decode("latin-1")
-    return decoded.rstrip("\x00")
+from otm.protocols.neighbours import text_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,24 +203,3 @@ class CdpPacket:
             if isinstance(tlv, kind):
                 return tlv
         return None
-
-
-@dataclass(frozen=True, slots=True)
-class Neighbour:
-    """What a neighbour announces about itself and the port it sent from.
-
-    The same fields as ``otm.protocols.lldp.Neighbour`` (codecs import nothing
-    of each other, so each declares it): ``chassis`` is the device id,
-    ``port`` the sending interface, ``capabilities`` capability names,
-    ``management_addresses`` addresses as text, ``vlan_id`` the native VLAN,
-    ``ttl`` seconds the facts hold.
-    """
-
-    chassis: str
-    port: str
-    system_name: str | None
-    capabilities: tuple[str, ...]
-    management_addresses: tuple[str, ...]
-    port_description: str | None = None
-    vlan_id: int | None = None
-    ttl: int | None = None

@@ -166,8 +166,36 @@ class ObjectHeader:
         return None
 
 
+class _ApplicationControl:
+    """The bits of the application control octet (clause 4.2.2.4), read the same
+    way in requests and responses: ``FIR bit 7 | FIN 6 | CON 5 | UNS 4 | sequence 0-15``."""
+
+    __slots__ = ()
+    control: int
+
+    @property
+    def fir(self) -> bool:
+        return bool(self.control & APP_FIR)
+
+    @property
+    def fin(self) -> bool:
+        return bool(self.control & APP_FIN)
+
+    @property
+    def con(self) -> bool:
+        return bool(self.control & APP_CON)
+
+    @property
+    def uns(self) -> bool:
+        return bool(self.control & APP_UNS)
+
+    @property
+    def sequence(self) -> int:
+        return self.control & APP_SEQUENCE_MASK
+
+
 @dataclass(frozen=True, slots=True)
-class Request:
+class Request(_ApplicationControl):
     """An application fragment with a request function code (0-127), clause 4.2.2.
 
     ``application control u8 (FIR bit 7 | FIN 6 | CON 5 | UNS 4 | sequence 0-15) |
@@ -181,26 +209,6 @@ class Request:
     rest: bytes = b""
 
     @property
-    def fir(self) -> bool:
-        return bool(self.control & APP_FIR)
-
-    @property
-    def fin(self) -> bool:
-        return bool(self.control & APP_FIN)
-
-    @property
-    def con(self) -> bool:
-        return bool(self.control & APP_CON)
-
-    @property
-    def uns(self) -> bool:
-        return bool(self.control & APP_UNS)
-
-    @property
-    def sequence(self) -> int:
-        return self.control & APP_SEQUENCE_MASK
-
-    @property
     def operation(self) -> str:
         """``read``, ``direct_operate`` ... (``function_0x..`` when undefined)."""
         return operation_name(self.function_code)
@@ -212,7 +220,7 @@ class Request:
 
 
 @dataclass(frozen=True, slots=True)
-class Response:
+class Response(_ApplicationControl):
     """An application fragment with a response function code (128-255), clause 4.2.2.
 
     ``application control u8 | function code u8 | IIN1 u8 | IIN2 u8 |
@@ -224,26 +232,6 @@ class Response:
     iin: int
     objects: tuple[ObjectHeader, ...]
     rest: bytes = b""
-
-    @property
-    def fir(self) -> bool:
-        return bool(self.control & APP_FIR)
-
-    @property
-    def fin(self) -> bool:
-        return bool(self.control & APP_FIN)
-
-    @property
-    def con(self) -> bool:
-        return bool(self.control & APP_CON)
-
-    @property
-    def uns(self) -> bool:
-        return bool(self.control & APP_UNS)
-
-    @property
-    def sequence(self) -> int:
-        return self.control & APP_SEQUENCE_MASK
 
     @property
     def operation(self) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from otm.protocols.ber import BerKinds
+
 
 class GooseAnomaly(StrEnum):
     """Kinds of broken GOOSE / SV input (both share the header and BER rules).
@@ -50,3 +52,7 @@ class GooseAnomaly(StrEnum):
     TRAILING_BYTES = "trailing_bytes"
     """Bytes after the PDU inside the header Length, or after the last element
     of a constructed value."""
+
+
+BER_KINDS = BerKinds(GooseAnomaly.TRUNCATED, GooseAnomaly.BAD_TAG, GooseAnomaly.BAD_BER_LENGTH)
+"""How ``otm.protocols.ber.read_tlv`` reports broken BER in a GOOSE/SV PDU."""

@@ -1,7 +1,7 @@
 """GOOSE and Sampled Values frames <-> messages, without I/O.
 
 Hand-written: the PDUs are a dozen BER fields each, read with the small
-reader in ``ber``; libiec61850 and its bindings are a full stack with
+reader in ``otm.protocols.ber``; libiec61850 and its bindings are a full stack with
 sockets and threads, and the sensing hot path wants to read three integers
 of a GOOSE frame without building any object.
 
@@ -30,9 +30,9 @@ from __future__ import annotations
 import struct
 from typing import Final
 
+from otm.protocols.ber import encode_tlv, integer_contents, read_tlv
 from otm.protocols.common import Anomaly
-from otm.protocols.goose.anomalies import GooseAnomaly
-from otm.protocols.goose.ber import encode_integer, encode_tlv, read_tlv
+from otm.protocols.goose.anomalies import BER_KINDS, GooseAnomaly
 from otm.protocols.goose.constants import (
     ASDU_TAG,
     GOOSE_PDU_TAG,
@@ -113,7 +113,7 @@ def _open(payload: bytes, pdu_tag: int) -> tuple[int, int, int, int, int] | Anom
         return Anomaly(K.BAD_LENGTH, f"Length {length}", 2)
     if length > len(payload):
         return Anomaly(K.TRUNCATED, f"Length {length}, {len(payload)} bytes", 2)
-    element = read_tlv(payload, HEADER_LENGTH, length)
+    element = read_tlv(payload, HEADER_LENGTH, length, BER_KINDS)
     if isinstance(element, Anomaly):
         return element
     tag, start, stop = element
@@ -137,7 +137,7 @@ def _fields(buf: bytes, start: int, stop: int) -> _Fields | Anomaly:
     pos = start
     # Each turn consumes one element of 2 bytes at least: bounded by the PDU.
     while pos < stop:
-        element = read_tlv(buf, pos, stop)
+        element = read_tlv(buf, pos, stop, BER_KINDS)
         if isinstance(element, Anomaly):
             return element
         tag, begin, end = element
@@ -252,19 +252,19 @@ def encode_goose(frame: GooseFrame) -> bytes:
     pdu = frame.pdu
     parts = [
         encode_tlv(GooseTag.GOCB_REF, pdu.gocb_ref.encode("latin-1")),
-        encode_tlv(GooseTag.TIME_ALLOWED_TO_LIVE, encode_integer(pdu.time_allowed_to_live)),
+        encode_tlv(GooseTag.TIME_ALLOWED_TO_LIVE, integer_contents(pdu.time_allowed_to_live)),
         encode_tlv(GooseTag.DAT_SET, pdu.dat_set.encode("latin-1")),
     ]
     if pdu.go_id is not None:
         parts.append(encode_tlv(GooseTag.GO_ID, pdu.go_id.encode("latin-1")))
     parts += [
         encode_tlv(GooseTag.T, encode_utc_time(pdu.t)),
-        encode_tlv(GooseTag.ST_NUM, encode_integer(pdu.st_num)),
-        encode_tlv(GooseTag.SQ_NUM, encode_integer(pdu.sq_num)),
+        encode_tlv(GooseTag.ST_NUM, integer_contents(pdu.st_num)),
+        encode_tlv(GooseTag.SQ_NUM, integer_contents(pdu.sq_num)),
         encode_tlv(GooseTag.SIMULATION, b"\x01" if pdu.simulation else b"\x00"),
-        encode_tlv(GooseTag.CONF_REV, encode_integer(pdu.conf_rev)),
+        encode_tlv(GooseTag.CONF_REV, integer_contents(pdu.conf_rev)),
         encode_tlv(GooseTag.NDS_COM, b"\x01" if pdu.nds_com else b"\x00"),
-        encode_tlv(GooseTag.NUM_DAT_SET_ENTRIES, encode_integer(pdu.num_dat_set_entries)),
+        encode_tlv(GooseTag.NUM_DAT_SET_ENTRIES, integer_contents(pdu.num_dat_set_entries)),
         encode_tlv(GooseTag.ALL_DATA, b"".join(encode_data(d) for d in pdu.all_data)),
     ]
     if pdu.security is not None:
@@ -285,7 +285,7 @@ def peek_goose_state(payload: bytes) -> tuple[int, int, bool] | None:
     size = len(payload)
     if size < HEADER_LENGTH + 2 or payload[HEADER_LENGTH] != GOOSE_PDU_TAG:
         return None
-    element = read_tlv(payload, HEADER_LENGTH, size)
+    element = read_tlv(payload, HEADER_LENGTH, size, BER_KINDS)
     if isinstance(element, Anomaly):
         return None
     _, pos, stop = element
@@ -300,7 +300,7 @@ def peek_goose_state(payload: bytes) -> tuple[int, int, bool] | None:
             if end > stop:
                 return None
         else:
-            element = read_tlv(payload, pos, stop)
+            element = read_tlv(payload, pos, stop, BER_KINDS)
             if isinstance(element, Anomaly):
                 return None
             tag, begin, end = element
@@ -338,7 +338,7 @@ def decode_sv(payload: bytes) -> SvFrame | Anomaly:
     pos, end = found[SavPduTag.SEQ_ASDU]
     # Each turn consumes one ASDU element of 2 bytes at least.
     while pos < end:
-        element = read_tlv(payload, pos, end)
+        element = read_tlv(payload, pos, end, BER_KINDS)
         if isinstance(element, Anomaly):
             return element
         tag, begin, finish = element
@@ -402,7 +402,7 @@ def encode_sv(frame: SvFrame) -> bytes:
     """The frame's bytes; counters at their fixed 9-2 widths (OverflowError when
     a value does not fit them, ValueError for a frame over 65,535 bytes)."""
     pdu = frame.pdu
-    parts = [encode_tlv(SavPduTag.NO_ASDU, encode_integer(pdu.no_asdu))]
+    parts = [encode_tlv(SavPduTag.NO_ASDU, integer_contents(pdu.no_asdu))]
     if pdu.security is not None:
         parts.append(encode_tlv(SavPduTag.SECURITY, pdu.security))
     asdus = b"".join(encode_tlv(ASDU_TAG, _encode_asdu(a)) for a in pdu.asdus)

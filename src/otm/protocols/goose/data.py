@@ -14,9 +14,9 @@ import math
 import struct
 from typing import Final
 
+from otm.protocols.ber import CONSTRUCTED, encode_tlv, integer_contents, read_integer, read_tlv
 from otm.protocols.common import Anomaly
-from otm.protocols.goose.anomalies import GooseAnomaly
-from otm.protocols.goose.ber import CONSTRUCTED, encode_integer, encode_tlv, read_tlv
+from otm.protocols.goose.anomalies import BER_KINDS, GooseAnomaly
 from otm.protocols.goose.constants import DataKind
 from otm.protocols.goose.messages import BitString, Data, DataValue, UtcTime
 
@@ -74,7 +74,7 @@ def decode_data_list(
     pos = start
     # Each turn consumes one element of 2 bytes at least: bounded by (stop - start) / 2.
     while pos < stop:
-        element = read_tlv(buf, pos, stop)
+        element = read_tlv(buf, pos, stop, BER_KINDS)
         if isinstance(element, Anomaly):
             return element
         tag, begin, end = element
@@ -103,9 +103,10 @@ def _decode_one(buf: bytes, tag: int, begin: int, end: int, at: int, depth: int)
             return Anomaly(K.BAD_VALUE, f"boolean of {len(raw)} bytes", at)
         value = raw[0] != 0
     elif kind in _INTEGER_KINDS:
-        if not raw:
+        number = read_integer(buf, begin, end)
+        if number is None:
             return Anomaly(K.BAD_VALUE, "integer without content", at)
-        value = int.from_bytes(raw, "big", signed=True)
+        value = number
     elif kind in _BITS_KINDS:
         if not raw or raw[0] > 7 or (raw[0] and len(raw) == 1):
             return Anomaly(K.BAD_VALUE, "bit string with a bad unused-bits octet", at)
@@ -148,7 +149,7 @@ def _content(kind: int, value: DataValue) -> bytes:
     if kind == DataKind.BOOLEAN and isinstance(value, bool):
         return b"\x01" if value else b"\x00"
     if kind in _INTEGER_KINDS and isinstance(value, int) and not isinstance(value, bool):
-        return encode_integer(value)
+        return integer_contents(value)
     if kind in _BITS_KINDS and isinstance(value, BitString):
         return bytes((value.padding,)) + value.data
     if kind == DataKind.FLOATING_POINT:

@@ -14,7 +14,8 @@ from otm.protocols.lldp.codec import (
     neighbour,
 )
 from otm.protocols.lldp.constants import ETHERTYPE_LLDP, capability_names, tlv_type_name
-from otm.protocols.lldp.messages import Lldpdu, Neighbour, Tlv
+from otm.protocols.lldp.messages import Lldpdu, Tlv
+from otm.protocols.neighbours import Neighbour
 
 __all__ = [
     "ETHERTYPE_LLDP",

@@ -41,7 +41,6 @@ from otm.protocols.lldp.messages import (
     MacPhyConfigStatus,
     ManagementAddress,
     MaximumFrameSize,
-    Neighbour,
     OrgTlv,
     PortAndProtocolVlanId,
     PortDescription,
@@ -62,6 +61,7 @@ from otm.protocols.lldp.messages import (
     Tlv,
     VlanName,
 )
+from otm.protocols.neighbours import Neighbour
 
 K = LldpAnomaly
 

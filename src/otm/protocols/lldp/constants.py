@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from enum import IntEnum
 from types import MappingProxyType
 
+from otm.protocols import neighbours
+
 ETHERTYPE_LLDP = 0x88CC
 """EtherType of LLDP (802.1AB 7.2)."""
 
@@ -153,12 +155,7 @@ ORGANIZATION_NAMES: Mapping[int, str] = MappingProxyType(
 
 def capability_names(bits: int) -> tuple[str, ...]:
     """The names of the capability bits set in ``bits`` (a 16-bit field), low bit first."""
-    names: list[str] = []
-    # 16 bits at most: the field is two bytes.
-    for bit in range(16):
-        if bits >> bit & 1:
-            names.append(CAPABILITY_NAMES[bit] if bit < len(CAPABILITY_NAMES) else f"bit_{bit}")
-    return tuple(names)
+    return neighbours.capability_names(bits, CAPABILITY_NAMES, 16)
 
 
 def tlv_type_name(tlv_type: int) -> str:

@@ -26,20 +26,12 @@ from otm.protocols.lldp.constants import (
     ProfinetSubtype,
     capability_names,
 )
+from otm.protocols.neighbours import text_of
 
 
 def mac_text(raw: bytes) -> str:
     """``aa:bb:cc:dd:ee:ff`` (lower case, as otm writes MACs)."""
     return ":".join(f"{b:02x}" for b in raw)
-
-
-def text_of(raw: bytes) -> str:
-    """A TLV string as text: UTF-8 where valid, else Latin-1; trailing NULs dropped."""
-    try:
-        decoded = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        decoded = raw.decode("latin-1")
-    return decoded.rstrip("\x00")
 
 
 def _id_text(raw: bytes) -> str:
@@ -504,23 +496,3 @@ class Lldpdu:
     def all(self, kind: type[_T]) -> tuple[_T, ...]:
         """Every TLV of a class, in wire order."""
         return tuple(tlv for tlv in self.tlvs if isinstance(tlv, kind))
-
-
-@dataclass(frozen=True, slots=True)
-class Neighbour:
-    """What a neighbour announces about itself and the port it sent from: the
-    record the topology layer needs, the same for LLDP and CDP.
-
-    ``chassis`` is the chassis id as text (CDP: the device id), ``port`` the
-    port id (CDP: the interface name), ``capabilities`` capability names,
-    ``management_addresses`` addresses as text, ``ttl`` seconds the facts hold.
-    """
-
-    chassis: str
-    port: str
-    system_name: str | None
-    capabilities: tuple[str, ...]
-    management_addresses: tuple[str, ...]
-    port_description: str | None = None
-    vlan_id: int | None = None
-    ttl: int | None = None

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from otm.protocols.ber import BerKinds
+
 
 class SnmpAnomaly(StrEnum):
     """Kinds of broken SNMP input.
@@ -47,3 +49,7 @@ class SnmpAnomaly(StrEnum):
 
     TRAILING_BYTES = "trailing_bytes"
     """Bytes after the message, or after the last element a SEQUENCE must hold."""
+
+
+BER_KINDS = BerKinds(SnmpAnomaly.TRUNCATED, SnmpAnomaly.UNEXPECTED_TAG, SnmpAnomaly.INVALID_LENGTH)
+"""How ``otm.protocols.ber.read_tlv`` reports broken BER in an SNMP message."""

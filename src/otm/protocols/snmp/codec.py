@@ -21,9 +21,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from otm.protocols import ber
 from otm.protocols.common import Anomaly
-from otm.protocols.snmp import ber
-from otm.protocols.snmp.anomalies import SnmpAnomaly
+from otm.protocols.snmp import smi
+from otm.protocols.snmp.anomalies import BER_KINDS, SnmpAnomaly
 from otm.protocols.snmp.constants import (
     BYTES_TYPES,
     EMPTY_TYPES,
@@ -57,10 +58,10 @@ _TIMETICKS_LIMIT = UNSIGNED_LIMITS[ValueType.TIMETICKS]
 
 def _int(buf: bytes, pos: int, end: int, what: str) -> tuple[int, int] | Anomaly:
     """``(value, next position)`` of an INTEGER element at ``pos``."""
-    span = ber.expect(buf, pos, end, ber.INTEGER, what)
+    span = smi.expect(buf, pos, end, ber.INTEGER, what)
     if isinstance(span, Anomaly):
         return span
-    value = ber.integer(buf, span[0], span[1], what)
+    value = smi.integer(buf, span[0], span[1], what)
     if isinstance(value, Anomaly):
         return value
     return value, span[1]
@@ -68,7 +69,7 @@ def _int(buf: bytes, pos: int, end: int, what: str) -> tuple[int, int] | Anomaly
 
 def _octets(buf: bytes, pos: int, end: int, what: str) -> tuple[bytes, int] | Anomaly:
     """``(contents, next position)`` of an OCTET STRING element at ``pos``."""
-    span = ber.expect(buf, pos, end, ber.OCTET_STRING, what)
+    span = smi.expect(buf, pos, end, ber.OCTET_STRING, what)
     if isinstance(span, Anomaly):
         return span
     return bytes(buf[span[0] : span[1]]), span[1]
@@ -76,14 +77,14 @@ def _octets(buf: bytes, pos: int, end: int, what: str) -> tuple[bytes, int] | An
 
 def _value(buf: bytes, tag: int, start: int, end: int) -> Value | Anomaly:
     if tag == ValueType.INTEGER:
-        return ber.integer(buf, start, end, "integer value")
+        return smi.integer(buf, start, end, "integer value")
     if tag in BYTES_TYPES:
         return bytes(buf[start:end])
     if tag == ValueType.OBJECT_IDENTIFIER:
-        return ber.oid(buf, start, end)
+        return smi.oid(buf, start, end)
     limit = UNSIGNED_LIMITS.get(tag)
     if limit is not None:
-        return ber.unsigned(buf, start, end, limit, f"value of type 0x{tag:02x}")
+        return smi.unsigned(buf, start, end, limit, f"value of type 0x{tag:02x}")
     if tag in EMPTY_TYPES:
         if end != start:
             return Anomaly(K.INVALID_VALUE, f"type 0x{tag:02x} with {end - start} bytes", start)
@@ -93,23 +94,23 @@ def _value(buf: bytes, tag: int, start: int, end: int) -> Value | Anomaly:
 
 def _varbinds(buf: bytes, pos: int, end: int) -> tuple[tuple[VarBind, ...], int] | Anomaly:
     """The VarBindList at ``pos`` and the position after it."""
-    span = ber.expect(buf, pos, end, ber.SEQUENCE, "variable-bindings")
+    span = smi.expect(buf, pos, end, ber.SEQUENCE, "variable-bindings")
     if isinstance(span, Anomaly):
         return span
     at, stop = span
     out: list[VarBind] = []
     # Each pass consumes one element of at least two bytes: bounded by the datagram.
     while at < stop:
-        vb = ber.expect(buf, at, stop, ber.SEQUENCE, "varbind")
+        vb = smi.expect(buf, at, stop, ber.SEQUENCE, "varbind")
         if isinstance(vb, Anomaly):
             return vb
-        name = ber.expect(buf, vb[0], vb[1], ber.OBJECT_IDENTIFIER, "varbind name")
+        name = smi.expect(buf, vb[0], vb[1], ber.OBJECT_IDENTIFIER, "varbind name")
         if isinstance(name, Anomaly):
             return name
-        oid = ber.oid(buf, name[0], name[1])
+        oid = smi.oid(buf, name[0], name[1])
         if isinstance(oid, Anomaly):
             return oid
-        tlv = ber.read_tlv(buf, name[1], vb[1])
+        tlv = ber.read_tlv(buf, name[1], vb[1], BER_KINDS)
         if isinstance(tlv, Anomaly):
             return tlv
         tag, v_start, v_end = tlv
@@ -125,7 +126,7 @@ def _varbinds(buf: bytes, pos: int, end: int) -> tuple[tuple[VarBind, ...], int]
 
 def _pdu(buf: bytes, pos: int, end: int) -> tuple[AnyPdu, int] | Anomaly:
     """The PDU at ``pos`` and the position after it."""
-    tlv = ber.read_tlv(buf, pos, end)
+    tlv = ber.read_tlv(buf, pos, end, BER_KINDS)
     if isinstance(tlv, Anomaly):
         return tlv
     tag, at, stop = tlv
@@ -159,13 +160,13 @@ def _pdu(buf: bytes, pos: int, end: int) -> tuple[AnyPdu, int] | Anomaly:
 
 
 def _trap(buf: bytes, at: int, stop: int) -> tuple[TrapPdu, int] | Anomaly:
-    span = ber.expect(buf, at, stop, ber.OBJECT_IDENTIFIER, "enterprise")
+    span = smi.expect(buf, at, stop, ber.OBJECT_IDENTIFIER, "enterprise")
     if isinstance(span, Anomaly):
         return span
-    enterprise = ber.oid(buf, span[0], span[1])
+    enterprise = smi.oid(buf, span[0], span[1])
     if isinstance(enterprise, Anomaly):
         return enterprise
-    address = ber.expect(buf, span[1], stop, ValueType.IP_ADDRESS, "agent-addr")
+    address = smi.expect(buf, span[1], stop, ValueType.IP_ADDRESS, "agent-addr")
     if isinstance(address, Anomaly):
         return address
     at = address[1]
@@ -176,10 +177,10 @@ def _trap(buf: bytes, at: int, stop: int) -> tuple[TrapPdu, int] | Anomaly:
             return got
         numbers.append(got[0])
         at = got[1]
-    ticks = ber.expect(buf, at, stop, ValueType.TIMETICKS, "time-stamp")
+    ticks = smi.expect(buf, at, stop, ValueType.TIMETICKS, "time-stamp")
     if isinstance(ticks, Anomaly):
         return ticks
-    stamp = ber.unsigned(buf, ticks[0], ticks[1], _TIMETICKS_LIMIT, "time-stamp")
+    stamp = smi.unsigned(buf, ticks[0], ticks[1], _TIMETICKS_LIMIT, "time-stamp")
     if isinstance(stamp, Anomaly):
         return stamp
     binds = _varbinds(buf, ticks[1], stop)
@@ -197,7 +198,7 @@ def _trap(buf: bytes, at: int, stop: int) -> tuple[TrapPdu, int] | Anomaly:
 
 
 def _v3(buf: bytes, at: int, stop: int) -> V3Message | Anomaly:
-    glob = ber.expect(buf, at, stop, ber.SEQUENCE, "msgGlobalData")
+    glob = smi.expect(buf, at, stop, ber.SEQUENCE, "msgGlobalData")
     if isinstance(glob, Anomaly):
         return glob
     g_at, g_stop = glob
@@ -218,7 +219,7 @@ def _v3(buf: bytes, at: int, stop: int) -> V3Message | Anomaly:
     params = _octets(buf, g_stop, stop, "msgSecurityParameters")
     if isinstance(params, Anomaly):
         return params
-    tlv = ber.read_tlv(buf, params[1], stop)
+    tlv = ber.read_tlv(buf, params[1], stop, BER_KINDS)
     if isinstance(tlv, Anomaly):
         return tlv
     tag, d_at, d_stop = tlv
@@ -255,7 +256,7 @@ def _v3(buf: bytes, at: int, stop: int) -> V3Message | Anomaly:
 def decode_message(datagram: bytes) -> Message | Anomaly:
     """One UDP payload -> ``CommunityMessage`` (v1, v2c), ``V3Message`` or ``Anomaly``."""
     end = len(datagram)
-    outer = ber.expect(datagram, 0, end, ber.SEQUENCE, "message")
+    outer = smi.expect(datagram, 0, end, ber.SEQUENCE, "message")
     if isinstance(outer, Anomaly):
         return outer
     at, stop = outer
@@ -283,7 +284,7 @@ def decode_message(datagram: bytes) -> Message | Anomaly:
 def decode_usm(parameters: bytes) -> UsmSecurityParameters | Anomaly:
     """The contents of a USM ``msgSecurityParameters`` OCTET STRING (RFC 3414 2.4)."""
     end = len(parameters)
-    outer = ber.expect(parameters, 0, end, ber.SEQUENCE, "UsmSecurityParameters")
+    outer = smi.expect(parameters, 0, end, ber.SEQUENCE, "UsmSecurityParameters")
     if isinstance(outer, Anomaly):
         return outer
     at, stop = outer
@@ -322,19 +323,19 @@ def peek(datagram: bytes) -> tuple[int, int, int, int] | None:
     read; nothing is copied.
     """
     end = len(datagram)
-    outer = ber.read_tlv(datagram, 0, end)
+    outer = ber.read_tlv(datagram, 0, end, BER_KINDS)
     if isinstance(outer, Anomaly) or outer[0] != ber.SEQUENCE:
         return None
     stop = outer[2]
-    version = ber.read_tlv(datagram, outer[1], stop)
+    version = ber.read_tlv(datagram, outer[1], stop, BER_KINDS)
     if isinstance(version, Anomaly) or version[0] != ber.INTEGER:
         return None
-    number = ber.integer(datagram, version[1], version[2], "version")
+    number = smi.integer(datagram, version[1], version[2], "version")
     if isinstance(number, Anomaly) or number not in (0, 1, 3):
         return None
     if number == 3:
         return 3, -1, 0, 0
-    community = ber.read_tlv(datagram, version[2], stop)
+    community = ber.read_tlv(datagram, version[2], stop, BER_KINDS)
     if isinstance(community, Anomaly) or community[0] != ber.OCTET_STRING:
         return None
     if community[2] >= stop:
@@ -349,20 +350,20 @@ def peek(datagram: bytes) -> tuple[int, int, int, int] | None:
 
 
 def _join(tag: int, parts: Iterable[bytes]) -> bytes:
-    return ber.tlv(tag, b"".join(parts))
+    return ber.encode_tlv(tag, b"".join(parts))
 
 
 def encode_value(value_type: int, value: Value) -> bytes:
     """One varbind value element; ``ValueError`` when the value does not fit its type."""
     if value_type == ValueType.INTEGER and isinstance(value, int):
-        return ber.encode_integer(value)
+        return smi.encode_integer(value)
     if value_type in BYTES_TYPES and isinstance(value, bytes):
-        return ber.tlv(value_type, value)
+        return ber.encode_tlv(value_type, value)
     if value_type == ValueType.OBJECT_IDENTIFIER and isinstance(value, str):
-        return ber.encode_oid(value)
+        return smi.encode_oid(value)
     limit = UNSIGNED_LIMITS.get(value_type)
     if limit is not None and isinstance(value, int):
-        return ber.encode_unsigned(value, value_type, limit)
+        return smi.encode_unsigned(value, value_type, limit)
     if value_type in EMPTY_TYPES and value is None:
         return bytes((value_type, 0))
     raise ValueError(f"value {value!r} does not fit type 0x{value_type:02x}")
@@ -373,7 +374,9 @@ def encode_varbinds(varbinds: Iterable[VarBind]) -> bytes:
     return _join(
         ber.SEQUENCE,
         (
-            ber.tlv(ber.SEQUENCE, ber.encode_oid(vb.oid) + encode_value(vb.value_type, vb.value))
+            ber.encode_tlv(
+                ber.SEQUENCE, smi.encode_oid(vb.oid) + encode_value(vb.value_type, vb.value)
+            )
             for vb in varbinds
         ),
     )
@@ -385,20 +388,20 @@ def encode_pdu(pdu: AnyPdu) -> bytes:
         case Pdu(pdu_type, request_id, status, index, varbinds):
             if pdu_type not in _PDU_TAGS or pdu_type in (PduType.TRAP, PduType.GET_BULK_REQUEST):
                 raise ValueError(f"Pdu with tag 0x{pdu_type:02x}")
-            body = [ber.encode_integer(v) for v in (request_id, status, index)]
+            body = [smi.encode_integer(v) for v in (request_id, status, index)]
             return _join(pdu_type, (*body, encode_varbinds(varbinds)))
         case BulkPdu(request_id, non_repeaters, max_repetitions, varbinds):
-            body = [ber.encode_integer(v) for v in (request_id, non_repeaters, max_repetitions)]
+            body = [smi.encode_integer(v) for v in (request_id, non_repeaters, max_repetitions)]
             return _join(PduType.GET_BULK_REQUEST, (*body, encode_varbinds(varbinds)))
         case TrapPdu(enterprise, address, generic, specific, stamp, varbinds):
             return _join(
                 PduType.TRAP,
                 (
-                    ber.encode_oid(enterprise),
-                    ber.tlv(ValueType.IP_ADDRESS, address),
-                    ber.encode_integer(generic),
-                    ber.encode_integer(specific),
-                    ber.encode_unsigned(stamp, ValueType.TIMETICKS, _TIMETICKS_LIMIT),
+                    smi.encode_oid(enterprise),
+                    ber.encode_tlv(ValueType.IP_ADDRESS, address),
+                    smi.encode_integer(generic),
+                    smi.encode_integer(specific),
+                    smi.encode_unsigned(stamp, ValueType.TIMETICKS, _TIMETICKS_LIMIT),
                     encode_varbinds(varbinds),
                 ),
             )
@@ -410,12 +413,12 @@ def encode_usm(usm: UsmSecurityParameters) -> bytes:
     return _join(
         ber.SEQUENCE,
         (
-            ber.tlv(ber.OCTET_STRING, usm.engine_id),
-            ber.encode_integer(usm.engine_boots),
-            ber.encode_integer(usm.engine_time),
-            ber.tlv(ber.OCTET_STRING, usm.user_name),
-            ber.tlv(ber.OCTET_STRING, usm.authentication_parameters),
-            ber.tlv(ber.OCTET_STRING, usm.privacy_parameters),
+            ber.encode_tlv(ber.OCTET_STRING, usm.engine_id),
+            smi.encode_integer(usm.engine_boots),
+            smi.encode_integer(usm.engine_time),
+            ber.encode_tlv(ber.OCTET_STRING, usm.user_name),
+            ber.encode_tlv(ber.OCTET_STRING, usm.authentication_parameters),
+            ber.encode_tlv(ber.OCTET_STRING, usm.privacy_parameters),
         ),
     )
 
@@ -435,8 +438,8 @@ def encode_message(message: Message) -> bytes:
             return _join(
                 ber.SEQUENCE,
                 (
-                    ber.encode_integer(version),
-                    ber.tlv(ber.OCTET_STRING, community),
+                    smi.encode_integer(version),
+                    ber.encode_tlv(ber.OCTET_STRING, community),
                     encode_pdu(pdu),
                 ),
             )
@@ -444,25 +447,25 @@ def encode_message(message: Message) -> bytes:
             glob = _join(
                 ber.SEQUENCE,
                 (
-                    ber.encode_integer(msg_id),
-                    ber.encode_integer(max_size),
-                    ber.tlv(ber.OCTET_STRING, flags),
-                    ber.encode_integer(model),
+                    smi.encode_integer(msg_id),
+                    smi.encode_integer(max_size),
+                    ber.encode_tlv(ber.OCTET_STRING, flags),
+                    smi.encode_integer(model),
                 ),
             )
             if isinstance(data, bytes):
-                body = ber.tlv(ber.OCTET_STRING, data)
+                body = ber.encode_tlv(ber.OCTET_STRING, data)
             else:
                 body = _join(
                     ber.SEQUENCE,
                     (
-                        ber.tlv(ber.OCTET_STRING, data.context_engine_id),
-                        ber.tlv(ber.OCTET_STRING, data.context_name),
+                        ber.encode_tlv(ber.OCTET_STRING, data.context_engine_id),
+                        ber.encode_tlv(ber.OCTET_STRING, data.context_name),
                         encode_pdu(data.pdu),
                     ),
                 )
             return _join(
                 ber.SEQUENCE,
-                (ber.encode_integer(3), glob, ber.tlv(ber.OCTET_STRING, parameters), body),
+                (smi.encode_integer(3), glob, ber.encode_tlv(ber.OCTET_STRING, parameters), body),
             )
     raise TypeError(f"not an SNMP message: {type(message).__name__}")

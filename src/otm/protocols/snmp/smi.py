@@ -1,65 +1,30 @@
-"""The part of ASN.1 BER (ITU-T X.690) that SNMP uses, read in place and written.
+"""SNMP's values in BER: the SMI integers and OBJECT IDENTIFIERs, read in place and written.
 
-SNMP messages are BER with definite lengths only (RFC 3417 section 8), one
-tag byte per element (no tag number reaches 31) and five primitive kinds:
-INTEGER, OCTET STRING, NULL, OBJECT IDENTIFIER and the SMI application types
-built on them.  An element is ``tag u8 | length | contents``::
+Elements themselves are read and written by ``otm.protocols.ber`` (definite
+lengths only, as RFC 3417 section 8 requires; one identifier octet, as no
+SNMP tag number reaches 31).  What is SNMP's own is here: which tag an
+element must carry (``expect``), and the bounds RFC 2578 sets on values:
+INTEGER32 and the unsigned application types (Counter32 ... Counter64) in
+at most ``MAX_INTEGER_BYTES`` content bytes, OIDs of at most
+``MAX_OID_ARCS`` sub-identifiers below 2^32.
 
-    length  0xxxxxxx              short form, 0-127
-            1nnnnnnn + n bytes    long form, n = 1..4 (big-endian)
-            10000000              indefinite form: forbidden in SNMP
-
-Readers take ``(buf, pos, end)`` and return plain ints and index pairs, or an
-``Anomaly``; they never raise and never copy the buffer.  Writers build
-minimal encodings (shortest length form, shortest two's complement) and
-raise ``ValueError`` on a value SNMP cannot carry.
+Readers take ``(buf, pos, end)`` and return plain ints, text and index
+pairs, or an ``Anomaly``; they never raise and never copy the buffer.
+Writers build minimal encodings and raise ``ValueError`` on a value SNMP
+cannot carry.
 """
 
 from __future__ import annotations
 
+from otm.protocols import ber
 from otm.protocols.common import Anomaly
-from otm.protocols.snmp.anomalies import SnmpAnomaly
+from otm.protocols.snmp.anomalies import BER_KINDS, SnmpAnomaly
 from otm.protocols.snmp.constants import MAX_INTEGER_BYTES, MAX_OID_ARCS, MAX_SUBID
 
 K = SnmpAnomaly
 
-SEQUENCE = 0x30
-INTEGER = 0x02
-OCTET_STRING = 0x04
-NULL = 0x05
-OBJECT_IDENTIFIER = 0x06
-
-_MAX_LENGTH_BYTES = 4
-"""Long-form length bytes accepted: four cover any UDP datagram many times over."""
-
 _MAX_SUBID_BYTES = 5
 """Base-128 bytes of a sub-identifier up to 2^32-1 (5 x 7 = 35 bits)."""
-
-
-def read_tlv(buf: bytes, pos: int, end: int) -> tuple[int, int, int] | Anomaly:
-    """``(tag, content start, content end)`` of the element at ``buf[pos:end]``."""
-    if end - pos < 2:
-        return Anomaly(K.TRUNCATED, "element header cut", end)
-    tag = buf[pos]
-    if tag & 0x1F == 0x1F:
-        return Anomaly(K.UNEXPECTED_TAG, f"high tag number form 0x{tag:02x}", pos)
-    first = buf[pos + 1]
-    at = pos + 2
-    if first < 0x80:
-        length = first
-    elif first == 0x80:
-        return Anomaly(K.INVALID_LENGTH, "indefinite length", pos + 1)
-    else:
-        count = first & 0x7F
-        if count > _MAX_LENGTH_BYTES:
-            return Anomaly(K.INVALID_LENGTH, f"{count} length bytes", pos + 1)
-        if end - at < count:
-            return Anomaly(K.TRUNCATED, "length bytes cut", end)
-        length = int.from_bytes(buf[at : at + count], "big")
-        at += count
-    if end - at < length:
-        return Anomaly(K.TRUNCATED, f"{length} content bytes declared, {end - at} left", end)
-    return tag, at, at + length
 
 
 def expect(buf: bytes, pos: int, end: int, tag: int, what: str) -> tuple[int, int] | Anomaly:
@@ -69,7 +34,7 @@ def expect(buf: bytes, pos: int, end: int, tag: int, what: str) -> tuple[int, in
     bytes that are not SNMP at all."""
     if pos < end and buf[pos] != tag:
         return Anomaly(K.UNEXPECTED_TAG, f"{what}: tag 0x{buf[pos]:02x}, not 0x{tag:02x}", pos)
-    tlv = read_tlv(buf, pos, end)
+    tlv = ber.read_tlv(buf, pos, end, BER_KINDS)
     if isinstance(tlv, Anomaly):
         return tlv
     return tlv[1], tlv[2]
@@ -77,10 +42,10 @@ def expect(buf: bytes, pos: int, end: int, tag: int, what: str) -> tuple[int, in
 
 def integer(buf: bytes, start: int, end: int, what: str) -> int | Anomaly:
     """A two's complement INTEGER from its contents (1-9 bytes; non-minimal accepted)."""
-    size = end - start
-    if size < 1 or size > MAX_INTEGER_BYTES:
-        return Anomaly(K.INVALID_INTEGER, f"{what}: {size} content bytes", start)
-    return int.from_bytes(buf[start:end], "big", signed=True)
+    value = ber.read_integer(buf, start, end) if end - start <= MAX_INTEGER_BYTES else None
+    if value is None:
+        return Anomaly(K.INVALID_INTEGER, f"{what}: {end - start} content bytes", start)
+    return value
 
 
 def unsigned(buf: bytes, start: int, end: int, limit: int, what: str) -> int | Anomaly:
@@ -138,23 +103,12 @@ def oid(buf: bytes, start: int, end: int) -> str | Anomaly:
 # --- writing -------------------------------------------------------------------------------
 
 
-def tlv(tag: int, content: bytes) -> bytes:
-    """One element: tag, minimal definite length, contents."""
-    size = len(content)
-    if size < 0x80:
-        return bytes((tag, size)) + content
-    width = (size.bit_length() + 7) // 8
-    if width > _MAX_LENGTH_BYTES:
-        raise ValueError(f"{size} content bytes do not fit a BER length")
-    return bytes((tag, 0x80 | width)) + size.to_bytes(width, "big") + content
-
-
-def encode_integer(value: int, tag: int = INTEGER) -> bytes:
+def encode_integer(value: int, tag: int = ber.INTEGER) -> bytes:
     """A two's complement INTEGER (or application integer type) element, minimal."""
-    width = (value if value >= 0 else ~value).bit_length() // 8 + 1  # room for the sign bit
-    if width > MAX_INTEGER_BYTES:
+    contents = ber.integer_contents(value)
+    if len(contents) > MAX_INTEGER_BYTES:
         raise ValueError(f"integer {value} needs more than {MAX_INTEGER_BYTES} bytes")
-    return tlv(tag, value.to_bytes(width, "big", signed=True))
+    return ber.encode_tlv(tag, contents)
 
 
 def encode_unsigned(value: int, tag: int, limit: int) -> bytes:
@@ -191,4 +145,4 @@ def encode_oid(text: str) -> bytes:
             chunk.append(0x80 | (rest & 0x7F))
             rest >>= 7
         out += bytes(reversed(chunk))
-    return tlv(OBJECT_IDENTIFIER, bytes(out))
+    return ber.encode_tlv(ber.OBJECT_IDENTIFIER, bytes(out))
