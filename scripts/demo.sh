@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job on a fresh machine: install otm, generate a capture of a small
-# simulated plant (Modbus, EtherNet/IP, S7comm and some IT traffic), analyse it
+# simulated multi-vendor site (PLCs, RTUs, building, OPC UA, PROFINET, switch), analyse it
 # into the embedded SQLite inventory and print it. Pass your own capture files
 # as arguments to analyse those instead.
 set -euo pipefail

@@ -154,6 +154,37 @@ def test_roles_from_behaviour() -> None:
     assert "download_block" in inv.find(ews).role_reason  # type: ignore[union-attr]
 
 
+def test_telecontrol_masters_are_scada_servers_and_operating_is_not_engineering() -> None:
+    master, outstation, ews, rtu = "10.0.0.50", "10.0.0.51", "10.0.0.52", "10.0.0.53"
+    obs: list[Observation] = [
+        comm(master, outstation, "dnp3", 20000),
+        op(master, outstation, "dnp3", 20000, "direct_operate", "control"),
+        comm(ews, rtu, "dnp3", 20000),
+        op(ews, rtu, "dnp3", 20000, "write_file", "program"),
+    ]
+    inv = build_inventory(obs)
+    role = {ip: a for a in inv.assets.values() for ip in a.ips}
+    assert role[master].role is Role.SCADA_SERVER and "dnp3" in role[master].role_reason
+    assert role[outstation].role is Role.RTU
+    # A file written to an outstation is engineering, whatever the protocol.
+    assert role[ews].role is Role.ENGINEERING_WORKSTATION
+
+
+def test_an_lldp_bridge_is_a_network_device_and_a_station_is_not() -> None:
+    switch, station = "00:1b:1b:02:e6:1f", "00:1b:1b:02:e6:20"
+    obs: list[Observation] = [
+        seen(1.0, switch, None),
+        seen(1.0, station, None),
+        Identity(1.0, None, switch, "lldp", {"capabilities": "bridge,router"}, ev(2)),
+        Identity(1.0, None, station, "lldp", {"capabilities": "station_only"}, ev(3)),
+    ]
+    inv = build_inventory(obs)
+    by_mac = {m: a for a in inv.assets.values() for m in a.macs}
+    assert by_mac[switch].role is Role.NETWORK_DEVICE
+    assert "bridge, router" in by_mac[switch].role_reason
+    assert by_mac[station].role is not Role.NETWORK_DEVICE
+
+
 def test_links_sum_counts_and_operations() -> None:
     obs: list[Observation] = [
         comm("10.0.0.1", "10.0.0.2", "modbus", 502, t=10),

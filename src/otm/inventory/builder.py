@@ -283,6 +283,14 @@ class InventoryBuilder:
         for asset in inv.assets.values():
             b = behaviours[asset.id]
             b.router_ips = sum(router_ips.get(m, 0) for m in asset.macs)
+            b.profinet_roles = {
+                r
+                for v in asset.fields.get("profinet_device_role", [])
+                for r in str(v.value).split(",")
+            }
+            b.capabilities = {
+                cap for v in asset.fields.get("capabilities", []) for cap in str(v.value).split(",")
+            }
             b.cip_device_type = _cip_device_type(asset)
             module = asset.value("order_number")
             b.s7_module = str(module) if module is not None else None

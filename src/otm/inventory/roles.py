@@ -31,20 +31,45 @@ INDUSTRIAL = frozenset(
         "omron-fins",
         "mms",
         "profinet-dcp",
-        "profinet-io",
-        "goose",
+        "profinet-rt",
+        "hart-ip",
         "iec61850-sv",
+        "goose",
+        "modbus-rtu",
+        "ethercat",
+        "cclink-ie",
     }
 )
 """Protocols whose use makes a host part of the control system."""
 
-CONTROLLER_PROTOCOLS = frozenset({"modbus", "enip", "cip", "s7comm", "s7comm-plus", "omron-fins"})
+CONTROLLER_PROTOCOLS = frozenset(
+    {"modbus", "modbus-rtu", "enip", "cip", "s7comm", "s7comm-plus", "omron-fins", "bacnet"}
+)
 """Protocols whose servers are controllers or field devices."""
 
 TELECONTROL_PROTOCOLS = frozenset({"dnp3", "iec104", "mms"})
 """SCADA-to-outstation protocols: operating a breaker or a set point through them
 is everyday supervisory control, not engineering, and their masters are SCADA
 servers (or front ends), however few outstations they poll."""
+
+NETWORK_CAPABILITIES = frozenset(
+    {
+        "bridge",
+        "router",
+        "repeater",
+        "wlan_access_point",
+        "c_vlan_component",
+        "s_vlan_component",
+        "two_port_mac_relay",
+        "transparent_bridge",
+        "source_route_bridge",
+        "switch",
+    }
+)
+"""LLDP/CDP system capabilities (enabled) that make the announcer a network device."""
+
+READ_ONLY_CATEGORIES = frozenset({"read", "session", "identify", "diagnostic"})
+"""Operation categories that change nothing in the process."""
 
 SCADA_MIN_PEERS = 4
 """A client polling this many controllers is a SCADA server rather than one HMI."""
@@ -75,6 +100,8 @@ class Behaviour:
     cip_device_type: int | None = None
     s7_module: str | None = None
     router_ips: int = 0
+    capabilities: set[str] = field(default_factory=set)  # announced over LLDP/CDP
+    profinet_roles: set[str] = field(default_factory=set)  # from PROFINET DCP
 
 
 Rule = Callable[[Behaviour], tuple[Role, str] | None]
@@ -83,6 +110,13 @@ Rule = Callable[[Behaviour], tuple[Role, str] | None]
 def _router(b: Behaviour) -> tuple[Role, str] | None:
     if b.router_ips:
         return Role.NETWORK_DEVICE, f"its MAC is the source of {b.router_ips} IP hosts (a router)"
+    return None
+
+
+def _announced_network_device(b: Behaviour) -> tuple[Role, str] | None:
+    caps = sorted(b.capabilities & NETWORK_CAPABILITIES)
+    if caps:
+        return Role.NETWORK_DEVICE, f"announces {', '.join(caps)} capability over LLDP/CDP"
     return None
 
 
@@ -118,6 +152,32 @@ def _rtu(b: Behaviour) -> tuple[Role, str] | None:
     served = sorted(b.serves & {"dnp3", "iec104"})
     if served:
         return Role.RTU, f"outstation of {', '.join(served)}"
+    ied = sorted(b.serves & {"mms", "goose", "iec61850-sv"})
+    if ied:
+        return Role.RTU, f"IEC 61850 device (serves or publishes {', '.join(ied)})"
+    return None
+
+
+def _profinet(b: Behaviour) -> tuple[Role, str] | None:
+    roles = b.profinet_roles
+    if "io-controller" in roles:
+        return Role.PLC, "PROFINET DCP says it is an IO controller"
+    if "io-device" in roles:
+        return Role.IO_MODULE, "PROFINET DCP says it is an IO device"
+    return None
+
+
+def _data_server(b: Behaviour) -> tuple[Role, str] | None:
+    if "opcua" in b.serves:
+        return Role.SCADA_SERVER, f"serves OPC UA to {len(b.clients)} client(s) (a data server)"
+    return None
+
+
+def _historian(b: Behaviour) -> tuple[Role, str] | None:
+    # Reads process data from data servers and never changes anything: what a
+    # historian does (an HMI also writes, an engineering tool programs).
+    if "opcua" in b.uses and b.asked and set(b.asked) <= READ_ONLY_CATEGORIES:
+        return Role.HISTORIAN, "only reads process data from OPC UA servers"
     return None
 
 
@@ -142,11 +202,15 @@ def _it_host(b: Behaviour) -> tuple[Role, str] | None:
 
 RULES: tuple[Rule, ...] = (
     _router,
+    _announced_network_device,
     _engineering,
     _cip_type,
     _s7_cpu,
+    _profinet,
     _rtu,
     _controller_server,
+    _data_server,
+    _historian,
     _supervisor,
     _it_host,
 )
