@@ -27,6 +27,8 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from otm.cli import maps as map_commands
+from otm.cli import plant as plant_commands
 from otm.services import export
 from otm.services.analysis import AnalysisResult, analyze_captures
 from otm.services.database import open_store
@@ -405,7 +407,7 @@ def export_cmd(
 def demo_capture(
     out: Annotated[Path, typer.Argument(help="pcap file to write.")] = Path("plant.pcap"),
 ) -> None:
-    """Write a capture of a small simulated plant (for trying otm without a SPAN port)."""
+    """Write a capture of a small simulated multi-vendor site (try otm without a SPAN port)."""
     frames = write_demo_capture(out)
     console.print(f"wrote {frames} frames to {out}")
 
@@ -420,6 +422,10 @@ def _store(db: str | None):  # type: ignore[no-untyped-def]
 def _check_table(format: str) -> None:
     if format != "table":
         raise _fail(f"unknown format {format!r}: use table, json or csv")
+
+
+plant_commands.register(app)
+map_commands.register(app)
 
 
 def main() -> None:

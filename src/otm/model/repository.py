@@ -2,18 +2,26 @@
 
 The inventory is derived state: it is rebuilt by replaying the stored
 observations (DESIGN.md: replay gives the same inventory).  The repository
-therefore stores two things: the observations of each source, and the latest
-derived inventory snapshot for fast reads.
+therefore stores the observations of each source and the latest derived
+inventory snapshot for fast reads, and beside them what the user declares
+about the plant (``PlantConfig``: zones, processes, level overrides, tags,
+names), which no observation can rebuild.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
 from otm.model.assets import Asset, Inventory, Link
+from otm.model.plant import PlantConfig
 from otm.observations.records import Observation
+
+PLANT_SECTIONS = ("zones", "processes", "levels", "tags", "names")
+"""The parts of a ``PlantConfig`` (and of an ``otm.plant/1`` document), each
+stored and replaced on its own: loading a zones file replaces the zones and
+keeps the processes."""
 
 
 @dataclass(frozen=True)
@@ -86,3 +94,12 @@ class InventoryRepository(Protocol):
 
     def links(self) -> list[Link]:
         """Every link of the snapshot."""
+
+    def save_plant_config(
+        self, config: PlantConfig, sections: Collection[str] | None = None
+    ) -> None:
+        """Replace the stored plant configuration, or only the named ``PLANT_SECTIONS``
+        of it (the others stay as stored), atomically."""
+
+    def load_plant_config(self) -> PlantConfig:
+        """The stored plant configuration (empty if none was saved)."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
-from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Generator, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import islice
 from types import TracebackType
@@ -35,6 +35,7 @@ from otm.model.assets import (
     Role,
     ServiceUse,
 )
+from otm.model.plant import PlantConfig
 from otm.model.repository import Source
 from otm.observations.records import (
     AssetSeen,
@@ -48,6 +49,7 @@ from otm.store import schema as t
 from otm.store.engine import WRITE, create_engine, database_url, display, is_sqlite
 from otm.store.errors import StoreError, translated
 from otm.store.migration import upgrade
+from otm.store.plant import plant_config, plant_rows, sections_to_save
 
 BATCH = 5_000
 """Rows per executemany call: a few MB of JSON at most in memory, few round trips."""
@@ -58,7 +60,7 @@ _T = TypeVar("_T")
 
 
 class SqlStore:
-    """Sources, observations and the inventory snapshot in one SQL database.
+    """Sources, observations, the inventory snapshot and the plant configuration in one database.
 
     ``url`` is an SQLite file path or URL or a PostgreSQL URL (see
     ``otm.store.engine``).  Opening brings the schema to the newest revision.
@@ -327,6 +329,31 @@ class SqlStore:
         """Every link of the snapshot, in inventory order."""
         with self._read("read the links") as conn:
             return _decoded(self._where, lambda: _load_links(conn))
+
+    # -- plant configuration ---------------------------------------------------
+
+    def save_plant_config(
+        self, config: PlantConfig, sections: Collection[str] | None = None
+    ) -> None:
+        """Replace the stored plant configuration, or only the named sections of it.
+
+        ``sections`` are names from ``otm.model.repository.PLANT_SECTIONS``
+        (``ValueError`` for others, before touching the database); the
+        sections not named stay as stored.  One transaction.
+        """
+        names = sections_to_save(sections)
+        rows = plant_rows(config, names)
+        p = t.plant_sections.c
+        with self._write("save the plant configuration", "plant") as conn:
+            conn.execute(t.plant_sections.delete().where(p.section.in_(names)))
+            _insert(conn, t.plant_sections, rows)
+
+    def load_plant_config(self) -> PlantConfig:
+        """The stored plant configuration, equal to the one saved (empty if none)."""
+        p = t.plant_sections.c
+        with self._read("load the plant configuration") as conn:
+            rows = [(str(s), str(b)) for s, b in conn.execute(sa.select(p.section, p.body))]
+        return plant_config(rows, self._where)
 
 
 _SOURCE_SELECT = sa.select(

@@ -1,6 +1,6 @@
 """The tables of the otm database, as SQLAlchemy Core metadata.
 
-Two groups of tables live here:
+Three groups of tables live here:
 
 * **sources and their observations**, the record of what was learned
   (``sources``, ``observations``).  Observations are kept as the canonical
@@ -11,6 +11,10 @@ Two groups of tables live here:
   and stored whole for fast reads (``assets`` and its child tables,
   ``links``, ``anomalies``).  Saving a snapshot deletes
   and rewrites all of these tables in one transaction.
+* **what the user declares about the plant** (``plant_sections``): zones,
+  processes, level overrides, tags and names, one row a section holding
+  that section of an ``otm.plant/1`` document as JSON.  Not derived from
+  observations, so saving a snapshot leaves it alone.
 
 Conventions:
 
@@ -243,3 +247,15 @@ SNAPSHOT_TABLES = (
     anomalies,
 )
 """The inventory snapshot's tables, parents before children (insert order)."""
+
+plant_sections = sa.Table(
+    "plant_sections",
+    metadata,
+    sa.Column("section", sa.Text, primary_key=True),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.CheckConstraint(
+        "section IN ('zones', 'processes', 'levels', 'tags', 'names')", name="section"
+    ),
+    comment="The user's plant configuration, one row a section of an otm.plant/1 document; "
+    "body is that section as JSON (selectors as kind:value text, levels as text).",
+)
