@@ -284,7 +284,6 @@ def test_impact_by_name_fail_and_isolate(store: SqlStore, site_file: Path) -> No
     assert (doc["name"], doc["mode"]) == ("PLC-3", "fail")
     assert [(p["process"], p["criticality"], p["kind"], p["names"]) for p in doc["processes"]] == [
         (LINE3, 5, "control", ["PLC-3"]),
-        ("Acme/Plant1/Utilities", 2, "data", ["PLC-3", "HIST"]),
     ]
     assert ("RIO-1", "control", ["PLC-3", "RIO-1"]) in [
         (a["name"], a["kind"], a["names"]) for a in doc["assets"]

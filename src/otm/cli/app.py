@@ -32,7 +32,7 @@ from otm.cli import plant as plant_commands
 from otm.services import export
 from otm.services.analysis import AnalysisResult, analyze_captures
 from otm.services.database import open_store
-from otm.services.demo import write_demo_capture
+from otm.services.demo import write_demo_capture, write_demo_plant
 from otm.services.protocols import protocol_table
 from otm.services.sensor import LiveError, SensorStatus, open_sensor
 from otm.store import StoreError
@@ -406,10 +406,16 @@ def export_cmd(
 @app.command(name="demo-capture")
 def demo_capture(
     out: Annotated[Path, typer.Argument(help="pcap file to write.")] = Path("plant.pcap"),
+    plant: Annotated[
+        Path | None, typer.Option("--plant", help="Also write the site's plant file (YAML).")
+    ] = None,
 ) -> None:
     """Write a capture of a small simulated multi-vendor site (try otm without a SPAN port)."""
     frames = write_demo_capture(out)
     console.print(f"wrote {frames} frames to {out}")
+    if plant is not None:
+        write_demo_plant(plant)
+        console.print(f"wrote the site's plant file to {plant}")
 
 
 def _store(db: str | None):  # type: ignore[no-untyped-def]

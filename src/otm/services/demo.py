@@ -194,10 +194,14 @@ from otm.protocols.s7comm.messages import (
     CotpConnect,
     CotpData,
     CotpParameter,
+    DataItem,
     ModuleIdentification,
     ModuleIdentityRecord,
     PlcStop,
     RawBody,
+    ReadVarRequest,
+    ReadVarResponse,
+    S7AnyItem,
     S7Body,
     S7Pdu,
     SetupCommunication,
@@ -427,7 +431,15 @@ def _szl_exchange(clock: _Clock, s: TcpSession, szl_id: int, ref: int) -> None:
 
 
 def _s7_polling(clock: _Clock, s: TcpSession, ref: int) -> None:
-    _szl_exchange(clock, s, 0x0011 if ref % 2 else 0x001C, ref)
+    """The HMI reads 8 bytes of DB1 (line speed, counters) every cycle, and the
+    CPU's identity now and then."""
+    item = S7AnyItem(transport_size=2, count=8, db_number=1, area=0x84, address=0)
+    clock.emit(s.send(_tpkt(ReadVarRequest((item,)), 1, ref)))
+    values = bytes([0x00, 0x7B, 0x01, 0xC8, 0x00, 0x00, 0x13, 0x88])
+    answer = ReadVarResponse(1, (DataItem(0xFF, 4, 64, values),))
+    clock.emit(s.send(_tpkt(answer, 3, ref), from_client=False))
+    if ref % 10 == 0:
+        _szl_exchange(clock, s, 0x0011 if ref % 20 else 0x001C, ref)
 
 
 def _s7_engineering(clock: _Clock) -> None:
@@ -1047,3 +1059,56 @@ def write_demo_capture(path: Path, poll_cycles: int = 60) -> int:
         clock.emit(scada_dnp3.close())
         clock.emit(scada_104.close())
         return clock.frames
+
+
+DEMO_PLANT = f"""\
+# The demo site's plant file (otm.plant/1): zones, processes and names.
+# Load it with `otm plant load`; edit it to try other zonings.
+schema: otm.plant/1
+zones:
+  - name: office
+    level: 4
+    assets: ["ip:{OFFICE[0]}"]
+  - name: cell-control
+    level: 1
+    subnets: [10.10.1.0/24]
+    assets: ["mac:{PN_DEVICE_MAC}"]
+  - name: supervisory
+    level: 2
+    subnets: [10.10.2.0/24]
+  - name: substation
+    level: 1
+    subnets: [10.10.3.0/24]
+  - name: building
+    subnets: [10.10.5.0/24]
+processes:
+  - path: Demo/Site/Packaging/Line3
+    criticality: 5
+    assets: ["ip:{S7_PLC[0]}", "ip:{MODBUS_PLC[0]}"]
+  - path: Demo/Site/Packaging/Line4
+    criticality: 3
+    assets: ["ip:{ENIP_PLC[0]}"]
+  - path: Demo/Site/Utilities/Substation
+    criticality: 4
+    assets: ["ip:{DNP3_RTU[0]}", "ip:{IEC104_RTU[0]}"]
+  - path: Demo/Site/Building/HVAC
+    criticality: 2
+    assets: ["ip:{BACNET_CONTROLLER[0]}"]
+names:
+  "ip:{S7_PLC[0]}": PLC-3
+  "ip:{MODBUS_PLC[0]}": PLC-3B
+  "ip:{ENIP_PLC[0]}": PLC-4
+  "ip:{HMI[0]}": HMI-1
+  "ip:{EWS[0]}": EWS-1
+  "ip:{OFFICE[0]}": OFFICE-PC
+  "ip:{SCADA[0]}": SCADA-1
+  "ip:{HISTORIAN[0]}": HIST-1
+  "ip:{OPCUA_SERVER[0]}": OPC-1
+"""
+"""The demo site described as a plant file, addresses taken from the capture's hosts."""
+
+
+def write_demo_plant(path: Path) -> None:
+    """Write the demo site's plant file (zones, processes, names) to ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(DEMO_PLANT, encoding="utf-8")

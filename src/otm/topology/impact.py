@@ -353,7 +353,17 @@ def _processes(
     reached: dict[str, tuple[DependencyKind, tuple[str, ...]]],
     name: Callable[[str], str],
 ) -> list[AffectedProcess]:
-    """Processes attached to the root or an affected asset, best hit each, ranked."""
+    """Processes attached to the root or an affected asset, best hit each, ranked.
+
+    An asset that lost its control cannot run: every process it serves is hit.
+    An asset that lost only data or supervision keeps serving its other
+    processes: through it, only a process that something upstream on its
+    dependency path also serves is hit (an HMI watching lines 3 and 4 that
+    loses line 3's PLC still supervises line 4).
+    """
+    serves: dict[str, set[str]] = {}
+    for att in plant.attachments:
+        serves.setdefault(att.asset, set()).add(att.process)
     by_asset: dict[str, list[Attachment]] = {}
     for att in plant.attachments:
         if att.asset == root or att.asset in reached:
@@ -381,8 +391,13 @@ def _processes(
         for att in by_asset.get(root, []):
             consider(att, root_kind, (root,))
     for node, (kind, path) in reached.items():
+        upstream: set[str] = set()
+        if kind is not DependencyKind.CONTROL:
+            for hop in path[:-1]:
+                upstream |= serves.get(hop, set())
         for att in by_asset.get(node, []):
-            consider(att, kind, path)
+            if kind is DependencyKind.CONTROL or att.process in upstream:
+                consider(att, kind, path)
     return sorted(hits.values(), key=lambda h: (-h.criticality, *_hit_key(h)))
 
 
