@@ -1070,14 +1070,12 @@ zones:
     level: 4
     assets: ["ip:{OFFICE[0]}"]
   - name: cell-control
-    level: 1
     subnets: [10.10.1.0/24]
     assets: ["mac:{PN_DEVICE_MAC}"]
   - name: supervisory
     level: 2
     subnets: [10.10.2.0/24]
   - name: substation
-    level: 1
     subnets: [10.10.3.0/24]
   - name: building
     subnets: [10.10.5.0/24]
