@@ -8,7 +8,6 @@ writes, an engineering workstation downloads a program, the I/O is silent.
 from __future__ import annotations
 
 from maps_support import EWS, HMI, IO, PLC, T0, link, mac, seen, timeline
-
 from otm.inventory.builder import build_inventory
 from otm.model.assets import Asset, Inventory, Link
 from otm.observations.records import AssetSeen, Communication, Identity, Operation

@@ -6,8 +6,8 @@ import io
 import json
 
 import networkx as nx
-from maps_support import EWS, HIST, HMI, IO, LINE3, PLC, line3_plant
 
+from maps_support import EWS, HIST, HMI, IO, LINE3, PLC, line3_plant
 from otm.model.plant import PlantMap
 from otm.topology.export import strongest_category, to_graphml, to_json
 
