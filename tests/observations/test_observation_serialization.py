@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from otm.observations.records import (
     AssetSeen,
     Communication,
+    DeviceHealth,
     Evidence,
     Identity,
     Observation,
@@ -83,6 +84,19 @@ observations: st.SearchStrategy[Observation] = st.one_of(
         st.one_of(st.integers(), st.booleans(), text),
         text,
         evidence,
+    ),
+    st.builds(
+        DeviceHealth,
+        times,
+        st.ip_addresses().map(str),
+        st.sampled_from(["up", "degraded", "down"]),
+        st.integers(0, 10**6),
+        st.integers(0, 10**6),
+        st.integers(0, 10**6),
+        st.one_of(st.none(), st.floats(0, 1e6, allow_nan=False)),
+        st.one_of(st.none(), times),
+        evidence,
+        text,
     ),
 )
 

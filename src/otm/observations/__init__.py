@@ -3,6 +3,7 @@
 from otm.observations.records import (
     AssetSeen,
     Communication,
+    DeviceHealth,
     Evidence,
     Identity,
     Observation,
@@ -15,6 +16,7 @@ from otm.observations.records import (
 __all__ = [
     "AssetSeen",
     "Communication",
+    "DeviceHealth",
     "Evidence",
     "Identity",
     "Observation",

@@ -167,5 +167,30 @@ class TagSample:
     evidence: Evidence
 
 
-Observation = AssetSeen | Identity | Communication | Operation | ParseAnomaly | TagSample
+@dataclass(frozen=True, slots=True)
+class DeviceHealth:
+    """How a polled (or scanned) device answered over one interval ending at ``time``.
+
+    ``state`` is ``up`` (answers within its timeouts), ``degraded`` (errors,
+    timeouts or slow answers above the poller's thresholds) or ``down`` (no
+    answer for the interval).  Counts are for the interval; ``rtt_ms`` the
+    median response time of the answers in it; ``last_good`` the time of the
+    device's last good answer, ever (None if it never answered).
+    """
+
+    time: float
+    asset_ip: str
+    state: str
+    requests: int
+    errors: int
+    timeouts: int
+    rtt_ms: float | None
+    last_good: float | None
+    evidence: Evidence
+    protocol: str = ""
+
+
+Observation = (
+    AssetSeen | Identity | Communication | Operation | ParseAnomaly | TagSample | DeviceHealth
+)
 """Everything that may cross from sources to consumers."""

@@ -22,6 +22,7 @@ from typing import IO, Any
 from otm.observations.records import (
     AssetSeen,
     Communication,
+    DeviceHealth,
     Evidence,
     Identity,
     Observation,
@@ -40,6 +41,7 @@ _TYPES: dict[str, type[Any]] = {
     "operation": Operation,
     "parse_anomaly": ParseAnomaly,
     "tag_sample": TagSample,
+    "device_health": DeviceHealth,
 }
 _NAMES: dict[type[Any], str] = {cls: name for name, cls in _TYPES.items()}
 

@@ -39,6 +39,7 @@ from otm.model.plant import PlantConfig
 from otm.model.repository import Source
 from otm.observations.records import (
     AssetSeen,
+    DeviceHealth,
     Evidence,
     Identity,
     Observation,
@@ -410,7 +411,11 @@ def _observation_rows(
         name = _TYPE_NAMES.get(type(obs))
         if name is None:
             name = _TYPE_NAMES.setdefault(type(obs), str(to_dict(obs)["type"]))
-        time = obs.time if isinstance(obs, AssetSeen | Identity | TagSample) else obs.first_seen
+        time = (
+            obs.time
+            if isinstance(obs, AssetSeen | Identity | TagSample | DeviceHealth)
+            else obs.first_seen
+        )
         yield (source_id, seq, name, time, dumps(obs))
 
 

@@ -26,6 +26,7 @@ from otm.model.assets import Asset, Inventory, Link
 from otm.observations.records import (
     AssetSeen,
     Communication,
+    DeviceHealth,
     Identity,
     Observation,
     Operation,
@@ -257,7 +258,7 @@ def _link_ref(link: Link) -> LinkRef:
 
 def span(obs: Observation) -> tuple[float, float]:
     """The packet times an observation covers, first to last."""
-    if isinstance(obs, AssetSeen | Identity | TagSample):
+    if isinstance(obs, AssetSeen | Identity | TagSample | DeviceHealth):
         return (obs.time, obs.time)
     return (obs.first_seen, obs.last_seen)
 

@@ -1,0 +1,1 @@
+"""Alarms in the ISA-18.2 sense: definitions, states, floods (pure, deterministic)."""

@@ -1,0 +1,1 @@
+"""The historian: tag samples over time, rollups, retention, queries, exports."""
