@@ -23,7 +23,7 @@ from otm.services.export import iso
 from otm.store import SqlStore, StoreError
 
 console = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # one line an error, never wrapped
 
 DbOption = Annotated[
     str | None,

@@ -46,7 +46,7 @@ from otm.services.plantfile import PlantFileError
 from otm.store import SqlStore, StoreError
 
 console = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # one line an error, never wrapped
 
 DbOption = Annotated[
     str | None,
