@@ -73,7 +73,7 @@ def db(store_url: str, demo_capture: Path, monkeypatch: pytest.MonkeyPatch) -> I
     with SqlStore(store_url) as store:
         analyze_captures([demo_capture], store, 0.0)
     monkeypatch.setattr(plant_cli, "console", Console(width=250))
-    monkeypatch.setattr(plant_cli, "err", Console(width=250, stderr=True))
+    monkeypatch.setattr(plant_cli, "err", Console(width=250, stderr=True, soft_wrap=True))
     yield store_url
 
 
