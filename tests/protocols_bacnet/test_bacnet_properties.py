@@ -3,7 +3,6 @@ decode is the identity for generated messages."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -164,13 +163,15 @@ def test_sensor_never_raises(datagrams: list[tuple[bytes, bool]]) -> None:
 
 @settings(max_examples=30, deadline=None)
 @given(st.sampled_from([b"\x0e", b"\x00", b"\x1e", b"\x2f", b"\x0c"]))
-def test_pathological_inputs_return_promptly(unit: bytes) -> None:
-    """64 KiB of nested opening tags, NULLs, or half tags: answered in well under a second."""
+def test_pathological_inputs_are_answered(unit: bytes) -> None:
+    """64 KiB of nested opening tags, NULLs, or half tags: the decoders answer
+    (a value or an anomaly) instead of recursing or looping; the speed of such
+    input is measured in bench/, never asserted here."""
     data = unit * 65536
-    started = time.perf_counter()
-    t.decode_elements(data)
-    services.decode_complex_ack(ConfirmedService.READ_PROPERTY_MULTIPLE, data)
-    assert time.perf_counter() - started < 2.0
+    elements = t.decode_elements(data)
+    assert isinstance(elements, tuple | Anomaly)
+    ack = services.decode_complex_ack(ConfirmedService.READ_PROPERTY_MULTIPLE, data)
+    assert ack is not None
 
 
 # --- round trips of generated messages ------------------------------------------------------

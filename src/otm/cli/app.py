@@ -29,6 +29,7 @@ from rich.table import Table
 
 from otm.cli import maps as map_commands
 from otm.cli import plant as plant_commands
+from otm.cli import scan as scan_commands
 from otm.services import export
 from otm.services.analysis import AnalysisResult, analyze_captures
 from otm.services.database import open_store
@@ -432,6 +433,7 @@ def _check_table(format: str) -> None:
 
 plant_commands.register(app)
 map_commands.register(app)
+scan_commands.register(app)
 
 
 def main() -> None:

@@ -348,8 +348,10 @@ def _record(
     if value == "" or value is None:
         return
     values = target.setdefault(name, [])
+    # One entry per value and kind of source: a firmware both seen on the wire
+    # and read from the device keeps both evidences side by side.
     for known in values:
-        if known.value == value:
+        if known.value == value and known.evidence.source == ev.source:
             if t < known.first_seen:
                 known.first_seen, known.evidence = t, ev
             known.last_seen = max(known.last_seen, t)
