@@ -258,9 +258,11 @@ def test_replay_and_restart_change_no_event(
     first, engine = whole(config, run)
     again, _ = whole(config, run)
     restarted, restored = whole(config, run, restart_at)
-    assert again == first
-    assert restarted == first
-    assert restored.to_dict() == engine.to_dict()
+    # Compared by repr: a NaN sample value is kept as NaN, and NaN != NaN
+    # unless it is the very same object, which a restored state cannot be.
+    assert repr(again) == repr(first)
+    assert repr(restarted) == repr(first)
+    assert repr(restored.to_dict()) == repr(engine.to_dict())
 
 
 @WHOLE_RUN
