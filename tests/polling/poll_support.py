@@ -104,6 +104,12 @@ class Collector:
     def __init__(self) -> None:
         self.observations: list[Observation] = []
         self.calls = 0
+        self.mark = 0  # how many health states were seen when a test's story began
+
+    def story(self) -> list[str]:
+        """Health states from the last ``up`` before ``mark`` on: a loaded machine
+        may see a slow first answer (degraded, then up) before a test starts."""
+        return self.states()[max(self.mark - 1, 0) :]
 
     def __call__(self, batch: list[Observation]) -> None:
         self.calls += 1

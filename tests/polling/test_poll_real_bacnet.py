@@ -92,11 +92,12 @@ def test_poll_bacnet_device_silent_goes_down_and_comes_back_up() -> None:
         stop = asyncio.Event()
         task = asyncio.create_task(poll(config, got, stop))
         try:
-            await got.wait_for("up", lambda: got.states() == ["up"])
+            await got.wait_for("up", lambda: got.states()[-1:] == ["up"])
+            got.mark = len(got.states())
             device.stop()
             await got.wait_for("down", lambda: "down" in got.states(), timeout=15)
             await asyncio.to_thread(device.start)
-            await got.wait_for("up again", lambda: len(got.states()) > 3
+            await got.wait_for("up again", lambda: len(got.story()) > 3
                                and got.states()[-1] == "up", timeout=15)  # fmt: skip
         finally:
             stop.set()
@@ -107,6 +108,6 @@ def test_poll_bacnet_device_silent_goes_down_and_comes_back_up() -> None:
         got = asyncio.run(scenario())
     finally:
         device.stop()
-    assert got.states() == ["up", "degraded", "down", "degraded", "up"]
+    assert got.story() == ["up", "degraded", "down", "degraded", "up"]
     down = [h for h in got.health() if h.state == "down"]
     assert down and all(h.timeouts > 0 and h.rtt_ms is None for h in down)

@@ -119,14 +119,15 @@ def test_poll_modbus_device_killed_goes_degraded_then_down_and_comes_back_up() -
         stop = asyncio.Event()
         task = asyncio.create_task(poll(config, got, stop))
         try:
-            await got.wait_for("up", lambda: got.states() == ["up"])
+            await got.wait_for("up", lambda: got.states()[-1:] == ["up"])
+            got.mark = len(got.states())
             device.stop()
             await got.wait_for("down", lambda: "down" in got.states())
             bad = got.last("L3.LEVEL")
             assert bad is not None and bad.quality == "bad" and bad.value == 0  # last good value
             await asyncio.to_thread(device.start)
             await got.wait_for("up again", lambda: got.states()[-1:] == ["up"] and
-                               len(got.states()) > 3, timeout=15)  # fmt: skip
+                               len(got.story()) > 3, timeout=15)  # fmt: skip
             await got.wait_for("good samples", lambda: got.quality("L3.LEVEL") == "good")
         finally:
             stop.set()
@@ -137,7 +138,7 @@ def test_poll_modbus_device_killed_goes_degraded_then_down_and_comes_back_up() -
         got = asyncio.run(scenario())
     finally:
         device.stop()
-    assert got.states() == ["up", "degraded", "down", "degraded", "up"]
+    assert got.story() == ["up", "degraded", "down", "degraded", "up"]
     down = [h for h in got.health() if h.state == "down"]
     assert all(h.rtt_ms is None and h.errors == h.requests for h in down)
     assert down[0].last_good is not None and down[0].last_good < down[0].time
