@@ -185,3 +185,12 @@ def test_ethernet_ignores_other_llc_and_reads_bacnet() -> None:
         A_MAC,
         "ethernet",
     )
+
+
+def test_a_reserved_vendor_id_names_no_vendor() -> None:
+    observations, _ = _run((_datagram(_i_am(vendor=999)), True), (_datagram(_i_am()), True))
+    fields = [i.fields for i in _identities(observations)]
+    reserved = [f for f in fields if f.get("vendor_id") == 999]
+    assert reserved and all("vendor" not in f for f in reserved)
+    assigned = [f for f in fields if f.get("vendor_id") == 42]
+    assert assigned and all(f["vendor"] for f in assigned)

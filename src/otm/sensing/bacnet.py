@@ -230,7 +230,9 @@ def identity_facts(
             "bacnet_segmentation": segmentation_name(decoded.segmentation),
         }
         vendor = vendor_name(decoded.vendor_id)
-        if vendor:
+        # Ids ASHRAE keeps ("Reserved for ASHRAE", 999 is what test stacks use)
+        # name no manufacturer: the device's own vendorName, if read, says more.
+        if vendor and not vendor.startswith("Reserved"):
             fields["vendor"] = vendor
         out.append((fields, "bacnet i_am"))
     elif isinstance(decoded, IHave):
