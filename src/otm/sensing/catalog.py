@@ -208,11 +208,3 @@ def transports() -> dict[str, list[str]]:
         if e.via and e.via in out:
             out[e.name] = list(out[e.via])
     return out
-
-
-def entry(name: str) -> ProtocolEntry | None:
-    """The catalog entry of a protocol name."""
-    for e in CATALOG:
-        if e.name == name:
-            return e
-    return None

@@ -19,7 +19,6 @@ declared prefix length) with the gateways (routers) seen on each.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -170,8 +169,3 @@ def _prefix(ip: str, v4: int, v6: int) -> str | None:
         return None
     length = v4 if addr.version == 4 else v6
     return str(ipaddress.ip_network(f"{ip}/{length}", strict=False))
-
-
-def neighbours(graph: nx.DiGraph, asset: str) -> Iterable[str]:
-    """Every asset that talks with ``asset``, in either direction."""
-    return set(graph.predecessors(asset)) | set(graph.successors(asset))
