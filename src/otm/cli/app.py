@@ -28,8 +28,10 @@ from rich.progress import (
 from rich.table import Table
 
 from otm.cli import maps as map_commands
+from otm.cli import monitor as monitor_commands
 from otm.cli import plant as plant_commands
 from otm.cli import scan as scan_commands
+from otm.model.monitoring import HealthStatus
 from otm.services import export
 from otm.services.analysis import AnalysisResult, analyze_captures
 from otm.services.database import open_store
@@ -37,6 +39,7 @@ from otm.services.demo import write_demo_capture, write_demo_plant
 from otm.services.protocols import protocol_table
 from otm.services.sensor import LiveError, SensorStatus, open_sensor
 from otm.store import StoreError
+from otm.store.monitoring import MonitoringStore
 
 app = typer.Typer(
     name="otm",
@@ -258,19 +261,22 @@ def assets(db: DbOption = None, format: Format = "table") -> None:
     """List the assets of the inventory."""
     store = _store(db)
     items = store.assets()
+    health = _health(store)
     if format == "json":
-        doc = export.inventory_doc(items, [])
+        doc = export.inventory_doc(items, [], health)
         sys.stdout.write(json.dumps(doc["assets"], indent=2) + "\n")
         return
     if format == "csv":
-        sys.stdout.write(export.assets_csv(items))
+        sys.stdout.write(export.assets_csv(items, health))
         return
     _check_table(format)
     table = Table(title=f"Assets ({len(items)})")
-    for col in ("id", "ip", "mac", "vendor", "model", "firmware", "serial", "role", "protocols"):
+    columns = ("id", "ip", "mac", "vendor", "model", "firmware", "serial", "role", "protocols")
+    for col in (*columns, "health") if health else columns:
         table.add_column(col, overflow="fold")
     for asset in sorted(items, key=export.asset_sort_key):
-        doc = export.asset_doc(asset)
+        doc = export.asset_doc(asset, health)
+        state = [doc["health"]["state"] if doc["health"] else ""] if health else []
         table.add_row(
             doc["id"],
             "\n".join(doc["ips"]),
@@ -281,6 +287,7 @@ def assets(db: DbOption = None, format: Format = "table") -> None:
             doc["serial"] or "",
             doc["role"],
             ", ".join(sorted({f"{p['name']}/{p['role'][0]}" for p in doc["protocols"]})),
+            *state,
         )
     console.print(table)
 
@@ -328,7 +335,7 @@ def show(
     found = store.asset(asset)
     if found is None:
         raise _fail(f"no asset {asset!r} in the inventory")
-    doc = export.asset_doc(found)
+    doc = export.asset_doc(found, _health(store))
     related = [lk for lk in store.links() if lk.client in found.ips or lk.server in found.ips]
     anomalies = [a for a in store.load_inventory().anomalies.values() if a.ip in found.ips]
     if format == "json":
@@ -348,6 +355,14 @@ def show(
     head.add_row("role", f"{doc['role']} ({doc['role_reason']})")
     head.add_row("first seen", doc["first_seen"] or "")
     head.add_row("last seen", doc["last_seen"] or "")
+    if doc["health"]:
+        h = doc["health"]
+        rtt = "" if h["rtt_ms"] is None else f", {h['rtt_ms']:.1f} ms"
+        head.add_row(
+            "health",
+            f"{h['state']} since {h['since']} ({h['protocol']} poll of {h['address']}{rtt}, "
+            f"{h['error_rate']:.0%} errors, last good {h['last_good'] or 'never'})",
+        )
     console.print(head)
     _print_fields("Identity and evidence", doc["fields"])
     for comp in doc["components"]:
@@ -392,10 +407,12 @@ def export_cmd(
 ) -> None:
     """Write the whole inventory as JSON (otm.inventory/1) or CSV."""
     store = _store(db)
+    health = _health(store)
     if format == "json":
-        text = json.dumps(export.inventory_doc(store.assets(), store.links()), indent=2) + "\n"
+        doc = export.inventory_doc(store.assets(), store.links(), health)
+        text = json.dumps(doc, indent=2) + "\n"
     elif format == "csv":
-        text = export.assets_csv(store.assets())
+        text = export.assets_csv(store.assets(), health)
     else:
         raise _fail(f"unknown format {format!r}: use json or csv")
     if out is None:
@@ -419,9 +436,17 @@ def demo_capture(
         console.print(f"wrote the site's plant file to {plant}")
 
 
-def _store(db: str | None):  # type: ignore[no-untyped-def]
+def _store(db: str | None) -> MonitoringStore:
     try:
         return open_store(db)
+    except StoreError as exc:
+        raise _fail(str(exc), 2) from None
+
+
+def _health(store: MonitoringStore) -> dict[str, HealthStatus]:
+    """Polled devices' health by address (empty when nothing is monitored)."""
+    try:
+        return {status.asset_ip: status for status in store.health()}
     except StoreError as exc:
         raise _fail(str(exc), 2) from None
 
@@ -434,6 +459,7 @@ def _check_table(format: str) -> None:
 plant_commands.register(app)
 map_commands.register(app)
 scan_commands.register(app)
+monitor_commands.register(app)
 
 
 def main() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from otm.store import SqlStore
+from otm.store.monitoring import MonitoringStore
 
 DEFAULT_DB = "otm.db"
 
@@ -14,6 +14,6 @@ def database_url(explicit: str | None = None) -> str:
     return explicit or os.environ.get("OTM_DB") or DEFAULT_DB
 
 
-def open_store(explicit: str | None = None) -> SqlStore:
-    """Open (creating and migrating if needed) the inventory database."""
-    return SqlStore(database_url(explicit))
+def open_store(explicit: str | None = None) -> MonitoringStore:
+    """Open (creating and migrating if needed) the database: inventory and monitoring."""
+    return MonitoringStore(database_url(explicit))

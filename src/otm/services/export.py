@@ -6,13 +6,16 @@ Shape (fields may be added, these names are kept)::
      "assets": [{"id", "ips", "macs", "vendor", "model", "product_code",
                  "firmware", "serial", "name", "role",
                  "protocols": [{"name", "role", "transport", "port"}],
-                 "first_seen", "last_seen", ...}],
+                 "first_seen", "last_seen",
+                 "health": null | {"state", "since", "time", "protocol", "rtt_ms",
+                            "error_rate", "last_good"}, ...}],
      "links": [{"client", "server", "protocol", "port", "packets", "bytes",
                 "first_seen", "last_seen", "operations": {"<name>": count}}]}
 
 Timestamps are ISO 8601 UTC from packet time.  ``vendor`` is what the
 device said (or its CIP vendor id means) and falls back to the MAC's OUI
-owner, which ``vendor_source`` tells apart.
+owner, which ``vendor_source`` tells apart.  ``health`` is the latest report
+of the monitor for a polled asset (its first polled address), else null.
 """
 
 from __future__ import annotations
@@ -20,10 +23,15 @@ from __future__ import annotations
 import csv
 import io
 import ipaddress
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from otm.model.assets import Asset, Component, FieldValue, Link
+from otm.model.monitoring import HealthStatus
+
+Health = Mapping[str, HealthStatus]
+"""Polled devices' health by address (``MonitoringStore.health()``, keyed)."""
 
 SCHEMA = "otm.inventory/1"
 
@@ -42,6 +50,7 @@ CSV_COLUMNS = (
     "protocols",
     "first_seen",
     "last_seen",
+    "health",
 )
 
 
@@ -114,7 +123,32 @@ def _component_doc(comp: Component) -> dict[str, Any]:
     }
 
 
-def asset_doc(asset: Asset) -> dict[str, Any]:
+def health_of(asset: Asset, health: Health) -> HealthStatus | None:
+    """The health of the asset's first polled address, if any is polled."""
+    for ip in sorted(asset.ips, key=ip_sort_key):
+        status = health.get(ip)
+        if status is not None:
+            return status
+    return None
+
+
+def health_doc(status: HealthStatus | None) -> dict[str, Any] | None:
+    """A health report in the export shape."""
+    if status is None:
+        return None
+    return {
+        "address": status.asset_ip,
+        "state": status.state,
+        "since": iso(status.since),
+        "time": iso(status.time),
+        "protocol": status.protocol,
+        "rtt_ms": status.rtt_ms,
+        "error_rate": round(status.error_rate, 4),
+        "last_good": iso(status.last_good),
+    }
+
+
+def asset_doc(asset: Asset, health: Health | None = None) -> dict[str, Any]:
     """One asset in the export shape, with evidence of every field."""
     vendor, vendor_source = vendor_of(asset)
     return {
@@ -140,6 +174,7 @@ def asset_doc(asset: Asset) -> dict[str, Any]:
         "fields": _fields_doc(asset.fields),
         "first_seen": iso(asset.first_seen),
         "last_seen": iso(asset.last_seen),
+        "health": health_doc(health_of(asset, health or {})),
     }
 
 
@@ -165,22 +200,24 @@ def link_sort_key(link: Link) -> tuple[Any, ...]:
     return (ip_sort_key(link.client), ip_sort_key(link.server), link.protocol, link.port)
 
 
-def inventory_doc(assets: list[Asset], links: list[Link]) -> dict[str, Any]:
+def inventory_doc(
+    assets: list[Asset], links: list[Link], health: Health | None = None
+) -> dict[str, Any]:
     """The whole ``otm.inventory/1`` document."""
     return {
         "schema": SCHEMA,
-        "assets": [asset_doc(a) for a in sorted(assets, key=asset_sort_key)],
+        "assets": [asset_doc(a, health) for a in sorted(assets, key=asset_sort_key)],
         "links": [link_doc(lk) for lk in sorted(links, key=link_sort_key)],
     }
 
 
-def assets_csv(assets: list[Asset]) -> str:
+def assets_csv(assets: list[Asset], health: Health | None = None) -> str:
     """Assets as CSV text, one row each, the columns of ``CSV_COLUMNS``."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for asset in sorted(assets, key=asset_sort_key):
-        doc = asset_doc(asset)
+        doc = asset_doc(asset, health)
         writer.writerow(
             [
                 doc["id"],
@@ -197,6 +234,7 @@ def assets_csv(assets: list[Asset]) -> str:
                 " ".join(f"{p['name']}/{p['role']}" for p in doc["protocols"]),
                 doc["first_seen"] or "",
                 doc["last_seen"] or "",
+                doc["health"]["state"] if doc["health"] else "",
             ]
         )
     return out.getvalue()

@@ -352,3 +352,124 @@ HISTORIAN_TABLES = (
     historian_retention,
 )
 """The historian's tables, parents before children."""
+
+# -- monitoring (``otm.store.monitoring``) ------------------------------------
+#
+# What a running ``otm monitor`` knows and the operators do: each polled
+# device's health now and its changes of state, the alarm engine's state,
+# the alarm journal, operator actions waiting for the engine, and the
+# monitor runs themselves (whose heartbeat tells the command line whether
+# an engine is running to take an action).  Times are float seconds, as in
+# the inventory tables.  Not derived from observations: saving a snapshot
+# leaves them alone.
+
+device_health = sa.Table(
+    "device_health",
+    metadata,
+    sa.Column("asset_ip", sa.Text, primary_key=True),
+    sa.Column("protocol", sa.Text, nullable=False),
+    sa.Column("state", sa.Text, nullable=False),
+    sa.Column("since", Time, nullable=False),
+    sa.Column("time", Time, nullable=False),
+    sa.Column("requests", Count, nullable=False),
+    sa.Column("errors", Count, nullable=False),
+    sa.Column("timeouts", Count, nullable=False),
+    sa.Column("rtt_ms", sa.Double, nullable=True),
+    sa.Column("last_good", Time, nullable=True),
+    *evidence_columns(nullable=False),
+    sa.CheckConstraint("state IN ('up', 'degraded', 'down')", name="state"),
+    comment="Each polled device's latest health report; since is when it entered its state; "
+    "the counts are those of the report's interval.",
+)
+
+health_changes = sa.Table(
+    "health_changes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("asset_ip", sa.Text, nullable=False),
+    sa.Column("time", Time, nullable=False),
+    sa.Column("state", sa.Text, nullable=False),
+    sa.Column("previous", sa.Text, nullable=True),
+    sa.Column("rtt_ms", sa.Double, nullable=True),
+    sa.Column("errors", Count, nullable=False),
+    sa.Column("timeouts", Count, nullable=False),
+    sa.Index(None, "asset_ip", "time"),
+    comment="A device's health entering a state (previous NULL for its first report).",
+)
+
+alarm_state = sa.Table(
+    "alarm_state",
+    metadata,
+    sa.Column("name", sa.Text, primary_key=True),
+    sa.Column("config", sa.Text, nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("updated_at", Time, nullable=False),
+    comment="The alarm engine's state (body: JSON of AlarmEngine.to_dict) with the "
+    "otm.alarms/1 text it was built from, so it can be restored without the file.",
+)
+
+alarm_events = sa.Table(
+    "alarm_events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("time", Time, nullable=False),
+    sa.Column("type", sa.Text, nullable=False),
+    sa.Column("alarm", sa.Text, nullable=True),
+    sa.Column("occurrence", sa.Text, nullable=True),
+    sa.Column("before", sa.Text, nullable=True),
+    sa.Column("after", sa.Text, nullable=True),
+    sa.Column("priority", sa.Text, nullable=True),
+    sa.Column("user", sa.Text, nullable=True),
+    sa.Column("flood", sa.Integer, nullable=True),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.CheckConstraint("type IN ('transition', 'flood')", name="type"),
+    sa.Index(None, "time"),
+    sa.Index(None, "alarm", "time"),
+    comment="The alarm journal: every transition, and one row per flood (its end replaces "
+    "its start); body is the event as JSON (otm.alarms.events.event_to_dict).",
+)
+
+alarm_actions = sa.Table(
+    "alarm_actions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("requested_at", Time, nullable=False),
+    sa.Column("action", sa.Text, nullable=False),
+    sa.Column("alarm", sa.Text, nullable=False),
+    sa.Column("user", sa.Text, nullable=False),
+    sa.Column("comment", sa.Text, nullable=False),
+    sa.Column("until", Time, nullable=True),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("result", sa.Text, nullable=False),
+    sa.Column("done_at", Time, nullable=True),
+    sa.CheckConstraint("action IN ('acknowledge', 'shelve', 'unshelve')", name="action"),
+    sa.CheckConstraint("status IN ('pending', 'done', 'failed')", name="status"),
+    sa.Index(None, "status", "id"),
+    comment="Operator actions on alarms, taken by whichever process runs the engine "
+    "(a monitor, else the command line); result says what came of it.",
+)
+
+monitor_runs = sa.Table(
+    "monitor_runs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("started_at", Time, nullable=False),
+    sa.Column("heartbeat", Time, nullable=False),
+    sa.Column("stopped_at", Time, nullable=True),
+    sa.Column("host", sa.Text, nullable=False),
+    sa.Column("pid", sa.Integer, nullable=False),
+    sa.Column("tags", sa.Text, nullable=False),
+    sa.Column("summary", sa.Text, nullable=False),
+    comment="otm monitor runs: a heartbeat every few seconds while running; summary is "
+    "JSON counts (samples, alarms, stored) updated with it.",
+)
+
+MONITORING_TABLES = (
+    device_health,
+    health_changes,
+    alarm_state,
+    alarm_events,
+    alarm_actions,
+    monitor_runs,
+)
+"""The monitor's tables."""
