@@ -85,12 +85,23 @@ def scan_cmd(
     snmp_user: Annotated[
         str | None, typer.Option("--snmp-user", help="SNMP v3 user (noAuthNoPriv get).")
     ] = None,
+    port: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--port",
+            help="PROTOCOL=PORT: ask that protocol on another port (modbus=5020); repeat.",
+        ),
+    ] = None,
     db: DbOption = None,
     fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
 ) -> None:
     """Ask devices who they are, read-only and rate-limited, inside the networks you allow."""
     if fmt not in ("table", "json"):
         raise _fail(f"unknown format {fmt!r} (table or json)")
+    try:
+        ports = parse_ports(port or [])
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
     options = scan_service.ScanOptions(
         allow=allow,
         targets=target or [],
@@ -104,6 +115,7 @@ def scan_cmd(
         unit_sweep=unit_sweep,
         communities=tuple(community) if community else ("public",),
         snmp_user=snmp_user,
+        ports=ports,
     )
     try:
         options.scope()
@@ -158,6 +170,24 @@ def scan_cmd(
         )
     for line in outcome.result.errors:
         err.print(f"[yellow]probe error:[/] {line}", highlight=False)
+
+
+def parse_ports(items: list[str]) -> dict[str, int]:
+    """``["modbus=5020", "s7=10102"]`` -> ``{"modbus": 5020, "s7": 10102}``; ValueError if bad.
+
+    Which protocols may take a port, and the range, is the scanner's to check
+    (``otm.scanning.registry.check_ports``, through ``ScanOptions.probes``).
+    """
+    ports: dict[str, int] = {}
+    for item in items:
+        name, sep, number = item.partition("=")
+        name = name.strip().lower()
+        if not sep or not name or not number.strip().isdigit():
+            raise ValueError(f"--port {item!r}: write PROTOCOL=PORT (modbus=5020)")
+        if name in ports:
+            raise ValueError(f"--port {name} given twice")
+        ports[name] = int(number)
+    return ports
 
 
 def _print_table(rows: list[scan_service.FoundRow]) -> None:

@@ -270,15 +270,15 @@ class BacnetProbe:
         who_is = [request(PROTOCOL, "who_is", broadcast=broadcast)]
         if broadcast:
             note = "then each device that answers from inside the scope is read as a host is"
-            return planned(PROTOCOL, target, PORT, "udp", who_is, note)
-        first = planned(PROTOCOL, target, PORT, "udp", who_is)
+            return planned(PROTOCOL, target, self.port, "udp", who_is, note)
+        first = planned(PROTOCOL, target, self.port, "udp", who_is)
         reads = [
             request(PROTOCOL, "read_property", invoke_id=n + 1, instance=WILDCARD_INSTANCE,
                     property_id=p)
             for n, p in enumerate(self.properties)
         ]  # fmt: skip
         note = "each device that answers, with the instance of its I-Am"
-        return first + planned(PROTOCOL, target, PORT, "udp", reads, note)
+        return first + planned(PROTOCOL, target, self.port, "udp", reads, note)
 
     async def run(self, target: Target, io: Transport, limits: Limits) -> list[Observation]:
         """Ask; a device that does not answer gives []."""
@@ -289,7 +289,7 @@ class BacnetProbe:
         who_is = request(PROTOCOL, "who_is", broadcast=broadcast)
         try:
             replies = await io.datagram(
-                target.address, PORT, who_is, limits.timeout, broadcast=broadcast,
+                target.address, self.port, who_is, limits.timeout, broadcast=broadcast,
                 collect=broadcast,
             )  # fmt: skip
         except ScanError:
@@ -358,7 +358,7 @@ class BacnetProbe:
             property_id=property_id,
         )  # fmt: skip
         try:
-            replies = await io.datagram(ip, PORT, rp, limits.timeout)
+            replies = await io.datagram(ip, self.port, rp, limits.timeout)
         except ScanError:
             return None
         for reply in replies:

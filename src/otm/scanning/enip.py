@@ -239,21 +239,24 @@ class EnipProbe:
     transport: TransportKind = "udp"
     broadcast = True
 
+    def __init__(self, port: int = PORT) -> None:
+        self.port = port
+
     def plan(self, target: Target) -> list[PlannedRequest]:
         li = request(PROTOCOL, "list_identity", sender_context=0)
         if target.kind == "broadcast":
-            return planned(PROTOCOL, target, PORT, "udp", [li], "directed broadcast")
+            return planned(PROTOCOL, target, self.port, "udp", [li], "directed broadcast")
         if target.kind != "host":
             return []
-        out = planned(PROTOCOL, target, PORT, "udp", [li])
-        out += planned(PROTOCOL, target, PORT, "tcp", [li], "only when UDP got no answer")
+        out = planned(PROTOCOL, target, self.port, "udp", [li])
+        out += planned(PROTOCOL, target, self.port, "tcp", [li], "only when UDP got no answer")
         session = [
             request(PROTOCOL, "register_session", sender_context=1),
             request(PROTOCOL, "get_identity_attributes_all", session_handle=0, sender_context=2),
             request(PROTOCOL, "unregister_session", session_handle=0, sender_context=3),
         ]
         out += planned(
-            PROTOCOL, target, PORT, "tcp", session, "session handle from the device's reply"
+            PROTOCOL, target, self.port, "tcp", session, "session handle from the device's reply"
         )
         return out
 
@@ -261,7 +264,7 @@ class EnipProbe:
         li = request(PROTOCOL, "list_identity", sender_context=0)
         if target.kind == "broadcast":
             replies = await io.datagram(
-                target.address, PORT, li, limits.timeout, broadcast=True, collect=True
+                target.address, self.port, li, limits.timeout, broadcast=True, collect=True
             )
             now = limits.now()
             out: list[Observation] = []
@@ -275,13 +278,13 @@ class EnipProbe:
             return []
         out = []
         try:
-            replies = await io.datagram(target.address, PORT, li, limits.timeout)
+            replies = await io.datagram(target.address, self.port, li, limits.timeout)
         except ScanError:
             replies = []
         items = [i for r in replies for i in _list_identity_items(r.payload)]
         out += self._identities(target, items, LIST_IDENTITY_MESSAGE, limits)
         try:
-            conn = await io.connect(target.address, PORT, limits.timeout)
+            conn = await io.connect(target.address, self.port, limits.timeout)
         except ScanError:
             return out
         try:

@@ -154,18 +154,19 @@ class _Unit:
 
 
 class ModbusProbe:
-    """Read Device Identification and Report Server ID over TCP 502 (see the module docstring)."""
+    """Read Device Identification and Report Server ID on TCP 502 or the port given (see above)."""
 
     protocol = PROTOCOL
     port = PORT
     transport: TransportKind = "tcp"
     broadcast = False
 
-    def __init__(self, units: tuple[int, ...] = DEFAULT_UNITS) -> None:
+    def __init__(self, units: tuple[int, ...] = DEFAULT_UNITS, port: int = PORT) -> None:
         for unit in units:
             if not 0 <= unit <= 255:
                 raise ValueError(f"unit id {unit} (0-255)")
         self.units = units
+        self.port = port
 
     def plan(self, target: Target) -> list[PlannedRequest]:
         if target.kind != "host":
@@ -180,7 +181,7 @@ class ModbusProbe:
                 read_code=1,
                 object_id=0,
             )
-            out += planned(PROTOCOL, target, PORT, "tcp", [rdi], f"unit {unit}, basic objects")
+            out += planned(PROTOCOL, target, self.port, "tcp", [rdi], f"unit {unit}, basic objects")
             later = [
                 request(
                     PROTOCOL,
@@ -196,9 +197,9 @@ class ModbusProbe:
                 f"unit {unit}, regular then extended objects, when the conformity level "
                 "offers them; each stream continues from the next object id while more follows"
             )
-            out += planned(PROTOCOL, target, PORT, "tcp", later, note)
+            out += planned(PROTOCOL, target, self.port, "tcp", later, note)
             sid = request(PROTOCOL, "report_server_id", transaction_id=n, unit_id=unit)
-            out += planned(PROTOCOL, target, PORT, "tcp", [sid], f"unit {unit}")
+            out += planned(PROTOCOL, target, self.port, "tcp", [sid], f"unit {unit}")
         return out
 
     async def run(self, target: Target, io: Transport, limits: Limits) -> list[Observation]:
@@ -210,7 +211,7 @@ class ModbusProbe:
         try:
             for unit_id in self.units:
                 if conn is None:
-                    conn = await io.connect(target.address, PORT, limits.timeout)
+                    conn = await io.connect(target.address, self.port, limits.timeout)
                 unit = _Unit(unit_id)
                 try:
                     await self._identify(conn, unit, units, tids, limits)

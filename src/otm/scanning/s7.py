@@ -282,8 +282,11 @@ class S7Probe:
     transport: TransportKind = "tcp"
     broadcast = False
 
-    def __init__(self, rack_slots: tuple[tuple[int, int], ...] = RACK_SLOTS) -> None:
+    def __init__(
+        self, rack_slots: tuple[tuple[int, int], ...] = RACK_SLOTS, port: int = PORT
+    ) -> None:
         self.rack_slots = rack_slots
+        self.port = port
 
     def plan(self, target: Target) -> list[PlannedRequest]:
         if target.kind != "host":
@@ -292,17 +295,21 @@ class S7Probe:
         for n, (rack, slot) in enumerate(self.rack_slots, start=1):
             cr = request(PROTOCOL, "cotp_connection_request", src_ref=n, rack=rack, slot=slot)
             note = "first" if n == 1 else "when the previous rack/slot was refused"
-            out += planned(PROTOCOL, target, PORT, "tcp", [cr], f"rack {rack} slot {slot}, {note}")
+            out += planned(
+                PROTOCOL, target, self.port, "tcp", [cr], f"rack {rack} slot {slot}, {note}"
+            )
         session = [
             request(PROTOCOL, "setup_communication", pdu_reference=1),
             request(PROTOCOL, "read_szl", pdu_reference=2, szl_id=0x0011),
             request(PROTOCOL, "read_szl", pdu_reference=3, szl_id=0x001C),
         ]
-        out += planned(PROTOCOL, target, PORT, "tcp", session, "once a CPU confirmed")
+        out += planned(PROTOCOL, target, self.port, "tcp", session, "once a CPU confirmed")
         nxt = request(
             PROTOCOL, "read_szl_next", pdu_reference=4, sequence_number=0, data_unit_reference=0
         )
-        out += planned(PROTOCOL, target, PORT, "tcp", [nxt], "while an SZL answer has more data")
+        out += planned(
+            PROTOCOL, target, self.port, "tcp", [nxt], "while an SZL answer has more data"
+        )
         return out
 
     async def run(self, target: Target, io: Transport, limits: Limits) -> list[Observation]:
@@ -310,7 +317,7 @@ class S7Probe:
             return []
         for n, (rack, slot) in enumerate(self.rack_slots, start=1):
             try:
-                conn = await io.connect(target.address, PORT, limits.timeout)
+                conn = await io.connect(target.address, self.port, limits.timeout)
             except ScanError:
                 return []
             try:

@@ -290,12 +290,12 @@ class SnmpProbe:
         for n, community in enumerate(self.communities, start=1):
             note = "" if n == 1 else "only when no earlier community was answered"
             get = request(PROTOCOL, "get_system_v2c", community=community.encode(), request_id=n)
-            out += planned(PROTOCOL, target, PORT, "udp", [get], note)
+            out += planned(PROTOCOL, target, self.port, "udp", [get], note)
         if self.user is not None:
-            out += planned(PROTOCOL, target, PORT, "udp", [
+            out += planned(PROTOCOL, target, self.port, "udp", [
                 request(PROTOCOL, "discover_engine_v3", msg_id=1, request_id=1),
             ], "RFC 3414 engine discovery")  # fmt: skip
-            out += planned(PROTOCOL, target, PORT, "udp", [
+            out += planned(PROTOCOL, target, self.port, "udp", [
                 request(PROTOCOL, "get_system_v3", msg_id=2, request_id=2, engine_id=b"",
                         boots=0, engine_time=0, user=self.user.encode()),
             ], "with the engine id, boots and time the agent reported")  # fmt: skip
@@ -325,7 +325,7 @@ class SnmpProbe:
 
     async def _ask(self, ip: str, req: Request, limits: Limits, io: Transport) -> list[bytes]:
         try:
-            replies = await io.datagram(ip, PORT, req, limits.timeout)
+            replies = await io.datagram(ip, self.port, req, limits.timeout)
         except ScanError:
             return []
         return [r.payload for r in replies]

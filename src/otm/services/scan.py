@@ -51,6 +51,8 @@ class ScanOptions:
     unit_sweep: bool = False
     communities: tuple[str, ...] = ("public",)
     snmp_user: str | None = None
+    ports: dict[str, int] = field(default_factory=dict)
+    """Protocol -> port, for devices off their standard port (``--port modbus=5020``)."""
 
     def scope(self) -> Scope:
         """The scope; ``ValueError`` for a malformed network or broadcast domain."""
@@ -65,7 +67,7 @@ class ScanOptions:
 
     def probes(self) -> list[Probe]:
         """The probes; ``ValueError`` for an unknown protocol name."""
-        options = ProbeOptions(self.unit_sweep, self.communities, self.snmp_user)
+        options = ProbeOptions(self.unit_sweep, self.communities, self.snmp_user, dict(self.ports))
         return make_probes(self.protocol_names(), options)
 
     def limits(self, clock: Clock | None = None) -> Limits:
