@@ -7,12 +7,19 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 
 from otm.store import SqlStore, StoreError, head_revision, migrate
 from otm.store.migration import alembic_config, current_revisions
-from otm.store.schema import metadata
+from otm.store.schema import MONITORING_TABLES, metadata
 
 OTM_TABLES = {table.name for table in metadata.sorted_tables}
+
+REVISIONS = [
+    (script.revision, script.down_revision)
+    for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()
+]
+"""(revision, the one before it), newest first."""
 
 
 def _tables(store: SqlStore) -> set[str]:
@@ -62,6 +69,34 @@ def test_downgrade_to_nothing_then_upgrade_again(store_url: str) -> None:
         with store.engine.begin() as conn:
             command.upgrade(alembic_config(conn), "head")
         assert _tables(store) >= OTM_TABLES
+
+
+@pytest.mark.parametrize(("revision", "down"), REVISIONS, ids=[r for r, _ in REVISIONS])
+def test_each_revision_steps_down_and_up_again(
+    store_url: str, revision: str, down: str | None
+) -> None:
+    """One revision at a time: its downgrade drops only what it added, and the
+    upgrade from the one before brings it back, the older tables' data kept."""
+    with SqlStore(store_url) as store:
+        store.put_source("capture", "k", "a.pcap", 1, [], 1.0)
+        with store.engine.begin() as conn:
+            command.downgrade(alembic_config(conn), revision)
+        before = _tables(store)
+        with store.engine.begin() as conn:
+            command.downgrade(alembic_config(conn), down or "base")
+            assert current_revisions(conn) == (() if down is None else (down,))
+        after = _tables(store)
+        assert after < before
+        if revision == "0004":
+            assert before - after == {table.name for table in MONITORING_TABLES}
+        with store.engine.begin() as conn:
+            command.upgrade(alembic_config(conn), revision)
+        assert _tables(store) == before
+        with store.engine.begin() as conn:
+            command.upgrade(alembic_config(conn), "head")
+        assert _tables(store) == OTM_TABLES | {"alembic_version"}
+        if down is not None:
+            assert [s.key for s in store.sources()] == ["k"]
 
 
 def test_newer_schema_is_refused(store_url: str) -> None:

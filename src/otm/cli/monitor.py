@@ -26,7 +26,9 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from otm.alarms import AlarmError, AlarmFileError, AlarmStatus
 from otm.historian import Historian
@@ -65,7 +67,7 @@ UserOption = Annotated[
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     return typer.Exit(code)
 
 
@@ -159,12 +161,12 @@ def monitor_cmd(
     def show(event: MonitorEvent) -> None:
         if quiet and not isinstance(event, Problem):
             return
-        err.print(f"{iso(time.time())} {describe(event)}", highlight=False)
+        err.print(f"{iso(time.time())} {describe(event)}", markup=False, highlight=False)
 
     monitor = Monitor(database_url(db), options, on_event=show)
     if not quiet:
         devices = ", ".join(f"{d.name} ({d.protocol} {d.host})" for d in document.devices)
-        err.print(f"monitoring {devices}; Ctrl-C stops", highlight=False)
+        err.print(f"monitoring {devices}; Ctrl-C stops", markup=False, highlight=False)
     try:
         status = asyncio.run(_run(monitor))
     except AlarmFileError as exc:
@@ -396,7 +398,7 @@ def _act(
         raise _fail(str(exc), 2) from None
     if done.status != "done":
         raise _fail(f"{action} {alarm}: {done.result}")
-    console.print(f"{action} {alarm} by {user}: {done.result}", highlight=False)
+    console.print(f"{action} {alarm} by {user}: {done.result}", markup=False, highlight=False)
 
 
 # -- otm history ---------------------------------------------------------------------
@@ -484,7 +486,7 @@ def history_export(
             raise _fail(f"cannot write {out}: {exc.strerror or exc}") from None
         except StoreError as exc:
             raise _fail(str(exc), 2) from None
-    console.print(f"wrote {rows} rows to {out}", highlight=False)
+    console.print(f"wrote {rows} rows to {out}", markup=False, highlight=False)
 
 
 def _historian(db: str | None) -> Historian:
@@ -515,12 +517,12 @@ def _emit(title: str, rows: Sequence[Mapping[str, object]], format: str) -> None
         for row in rows:
             writer.writerow(["" if row[c] is None else row[c] for c in columns])
         return
-    table = Table(title=title)
+    table = Table(title=Text(title))  # names and values are text, never rich markup
     columns = list(rows[0]) if rows else ["(none)"]
     for column in columns:
         table.add_column(column, overflow="fold")
     for row in rows:
-        table.add_row(*("" if row[c] is None else str(row[c]) for c in columns))
+        table.add_row(*(Text("" if row[c] is None else str(row[c])) for c in columns))
     console.print(table)
 
 

@@ -139,19 +139,22 @@ def act(
 ) -> AlarmActionRequest:
     """Ask for an acknowledge, shelve or unshelve and return it once taken.
 
-    Raises ``AlarmError`` when there are no alarms at all, ``TimeoutError``
-    when a running monitor did not take it within ``wait`` seconds (it
-    stays pending and will be taken).
+    With no alarms at all the action comes back ``failed`` with the reason.
+    Raises ``AlarmError`` when ``user`` is blank, ``TimeoutError`` when a
+    running monitor did not take it within ``wait`` seconds (it stays
+    pending and will be taken).
     """
     if not user.strip():
         raise AlarmError("say who acts (--user)")
     now = clock()
     action_id = store.request_alarm_action(action, alarm, user, now, comment, until)
-    if store.live_run(now) is None:
-        with contextlib.suppress(EngineBusyError):  # a monitor started meanwhile: it takes it
-            _take_offline(store, clock)
     deadline = time.monotonic() + wait
     while True:
+        # Checked again while waiting: an owner that stops without taking it (another
+        # command line that read the pending actions before this one) leaves it to us.
+        if store.live_run(clock()) is None:
+            with contextlib.suppress(EngineBusyError):  # a monitor started meanwhile: it takes it
+                _take_offline(store, clock)
         request = store.alarm_action(action_id)
         if request is None:  # pragma: no cover - rows are never deleted
             raise StoreError(f"alarm action {action_id} vanished from {store.url}")

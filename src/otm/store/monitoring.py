@@ -194,7 +194,10 @@ class MonitoringStore(SqlStore):
         e = t.alarm_events.c
         query = sa.select(t.alarm_events).order_by(e.id.desc()).limit(limit)
         if alarm is not None:
-            query = query.where(sa.or_(e.alarm == alarm, e.alarm.startswith(alarm + ".")))
+            # Not LIKE: SQLite's is case-blind and '_' or '%' in a name are wildcards.
+            prefix = alarm + "."
+            point_of = sa.func.substr(e.alarm, 1, sa.literal(len(prefix), sa.Integer)) == prefix
+            query = query.where(sa.or_(e.alarm == alarm, point_of))
         if since is not None:
             query = query.where(e.time >= since)
         with self._read("read the alarm journal") as conn:
