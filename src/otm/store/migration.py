@@ -16,6 +16,7 @@ Refused, with a ``StoreError``:
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -55,6 +56,12 @@ def current_revisions(connection: Connection) -> tuple[str, ...]:
     return tuple(MigrationContext.configure(connection).get_current_heads())
 
 
+_ALEMBIC = threading.Lock()
+"""Alembic keeps its running migration context in module globals: two threads
+upgrading at once (a monitor opening its store while the command line opens
+another) corrupt each other's, so one process upgrades one database at a time."""
+
+
 def upgrade(engine: Engine, where: str) -> str:
     """Bring the database to the newest revision; returns that revision.
 
@@ -69,7 +76,7 @@ def upgrade(engine: Engine, where: str) -> str:
         _check(conn, current, script, where)
     if current == (head,):
         return head
-    with engine.connect() as conn:
+    with _ALEMBIC, engine.connect() as conn:
         conn.execution_options(**{WRITE: True})  # in place, for the begin event
         with conn.begin():
             # Another process may have upgraded while we waited for the lock.
