@@ -27,6 +27,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from otm.cli import demo as demo_commands
 from otm.cli import maps as map_commands
 from otm.cli import monitor as monitor_commands
 from otm.cli import plant as plant_commands
@@ -460,6 +461,7 @@ plant_commands.register(app)
 map_commands.register(app)
 scan_commands.register(app)
 monitor_commands.register(app)
+demo_commands.register(app)
 
 
 def main() -> None:

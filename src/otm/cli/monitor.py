@@ -48,7 +48,7 @@ from otm.services.monitor import (
 from otm.store import StoreError
 from otm.store.monitoring import MonitoringStore
 
-console = Console()
+console = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
 LIBRARY_LOGGERS = ("pymodbus", "asyncua", "bacpypes3", "snap7", "pycomm3", "cpppo")
