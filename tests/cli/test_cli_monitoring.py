@@ -501,7 +501,8 @@ def test_monitor_refuses_bad_files_and_a_busy_engine(tmp_path: Path) -> None:
     alarms = tmp_path / "alarms.yaml"
     alarms.write_text("schema: otm.alarms/1\nalarms:\n  - {name: x, kind: limit}\n")
     out = otm("monitor", str(tags), "--alarms", str(alarms), "--duration", "1", db=db, code=1)
-    assert f"\nerror: {alarms}:3: alarms[0]." in out.stderr
+    assert out.stderr.startswith(f"error: {alarms}:3: alarms[0].")  # before any banner
+    assert "monitoring" not in out.stderr
     out = otm("monitor", str(tags), "--alarms", str(tmp_path / "none.yaml"), db=db, code=1)
     assert len(out.stderr.splitlines()) == 1 and "none.yaml" in out.stderr
     alarms.write_text(ALARMS, encoding="utf-8")

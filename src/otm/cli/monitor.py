@@ -30,7 +30,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from otm.alarms import AlarmError, AlarmFileError, AlarmStatus
+from otm.alarms import AlarmError, AlarmFileError, AlarmStatus, parse_alarms
 from otm.historian import Historian
 from otm.historian.retention import DAY, Retention
 from otm.polling import TagConfigError, load_tags
@@ -146,7 +146,9 @@ def monitor_cmd(
     try:
         document = load_tags(tags)
         alarm_text = alarms.read_text(encoding="utf-8") if alarms is not None else None
-    except (TagConfigError, OSError) as exc:
+        if alarm_text is not None:
+            parse_alarms(alarm_text, str(alarms))  # refused before anything starts
+    except (TagConfigError, AlarmFileError, OSError) as exc:
         raise _fail(str(exc)) from None
     options = MonitorOptions(
         document,

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import os
 import socket
 import time
@@ -129,6 +130,7 @@ class Monitor:
         self._inbox: list[Observation] = []
         self._health_retry: dict[str, DeviceHealth] = {}
         self._answered: set[str] = set()
+        self._last_good: dict[str, DeviceHealth] = {}
         self._registered: set[str] = set()
         self._seen_unsaved: list[Observation] = []
         self._failing: dict[str, str] = {}
@@ -222,6 +224,8 @@ class Monitor:
         self.status.flushes += 1
         self._historian(historian, samples)
         self._health(store, reports, now)
+        if final:
+            self._last_seen(store, now)
         self._alarms(store, batch, now, final)
         if final or now - self._last_beat >= self.options.heartbeat:
             self._guard("heartbeat", lambda: store.beat(run_id, now, self.status.to_dict()))
@@ -253,6 +257,8 @@ class Monitor:
     def _health(self, store: MonitoringStore, reports: list[DeviceHealth], now: float) -> None:
         for report in reports:
             self.status.health[report.asset_ip] = report.state
+            if report.last_good is not None:
+                self._last_good[report.asset_ip] = report
             if report.state != "down" and report.asset_ip not in self._answered:
                 self._answered.add(report.asset_ip)
                 if report.asset_ip not in self._registered:
@@ -276,6 +282,15 @@ class Monitor:
             changed = by_ip.get(change.asset_ip)
             if changed is not None:
                 self._seen_unsaved.append(changed)
+        self._register(store, now)
+
+    def _last_seen(self, store: MonitoringStore, now: float) -> None:
+        """At the end of a run: each device was last seen at its last good answer."""
+        for report in self._last_good.values():
+            seen = _answering(report)
+            self._seen_unsaved.append(dataclasses.replace(seen, time=report.last_good or seen.time))
+        if self._seen_unsaved:
+            self._registered.clear()  # rebuild: last seen moved
         self._register(store, now)
 
     def _register(self, store: MonitoringStore, now: float) -> None:
