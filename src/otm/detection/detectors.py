@@ -1,0 +1,426 @@
+"""The detectors: one function a rule kind, observation (and baseline) in, findings out.
+
+Each kind reads its rule's parameters; the shipped rules (``rules.yaml``)
+and a user's file choose which kinds run with which settings.  Kinds:
+
+``new_asset``        a host (IP, or MAC without IP) not in the baseline
+``new_mac``          a known IP behind a MAC it never had (spoofing, a swapped device)
+``new_link``         a (client, server, protocol, port) the baseline lacks
+``new_protocol``     a known host speaking a protocol it never spoke
+``new_operation``    an operation never seen on a known link
+``new_writer``       a write/command/program operation (``categories``) from a
+                     client that never changed that server over that protocol
+``operation``        any operation matching ``names`` (``protocol:name`` or
+                     ``name`` globs) or ``categories``; ``unless_known`` skips
+                     those the link already carried while learning
+``identity_change``  an identity field (``fields``) that differs from the baseline's
+``identity_fact``    an identity field (``field``) present, optionally with one of
+                     ``values``: a clear-text SNMP community, OPC UA without security
+``anomaly``          parser anomalies (malformed, unknown function) of ``min_count`` or more
+``remote_access``    ``protocols`` (RDP, VNC, Telnet, SMB ...) into a host at Purdue
+                     level ``max_level`` or below, or whose role is a control role
+``level_skip``       a link between hosts more than ``max_distance`` Purdue levels apart
+``sweep``            per batch: one client reaching ``hosts`` or more servers it never
+                     reached, or ``ports`` or more ports of one server (a scan)
+
+Detectors that compare with the baseline stay silent while it is not frozen
+(``Baseline.frozen``): learning is not detecting.  Policy kinds
+(``identity_fact``, ``anomaly``, ``remote_access``, ``level_skip``) fire in
+either phase: they judge the traffic, not its novelty.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+
+from otm.detection.alerts import Finding
+from otm.detection.baseline import IDENTITY_FIELDS, Baseline, endpoint
+from otm.detection.rules import Rule
+from otm.observations.records import (
+    AssetSeen,
+    Communication,
+    Evidence,
+    Identity,
+    Observation,
+    Operation,
+    ParseAnomaly,
+)
+
+CONTROL_ROLES = frozenset({"plc", "rtu", "io-module", "hmi", "engineering-workstation"})
+"""Roles of hosts that belong to levels 0-2 when no level is declared."""
+
+
+@dataclass(frozen=True)
+class PlantContext:
+    """What the plant map knows about hosts, by endpoint (all optional)."""
+
+    levels: Mapping[str, float] = field(default_factory=dict)
+    roles: Mapping[str, str] = field(default_factory=dict)
+    zones: Mapping[str, str] = field(default_factory=dict)
+
+
+Detector = Callable[[Rule, Observation, Baseline, PlantContext], Iterator[Finding]]
+
+
+def _finding(
+    rule: Rule,
+    key: str,
+    obs: Observation,
+    subjects: tuple[str, ...],
+    message: str,
+    evidence: Evidence,
+    count: int = 1,
+    **details: object,
+) -> Finding:
+    first, last = _span(obs)
+    return Finding(rule, key, first, last, subjects, message, evidence, count, details, obs)
+
+
+def _span(obs: Observation) -> tuple[float, float]:
+    if isinstance(obs, AssetSeen | Identity):
+        return obs.time, obs.time
+    first = getattr(obs, "first_seen", 0.0)
+    return first, getattr(obs, "last_seen", first)
+
+
+def new_asset(rule: Rule, obs: Observation, base: Baseline, ctx: PlantContext) -> Iterator[Finding]:
+    if not base.frozen or not isinstance(obs, AssetSeen):
+        return
+    if (obs.ip is None and obs.mac is None) or base.known_host(obs.ip, obs.mac):
+        return
+    who = obs.ip or obs.mac or ""
+    mac = f" (MAC {obs.mac})" if obs.ip and obs.mac else ""
+    yield _finding(rule, who, obs, (who,), f"new host {who}{mac}", obs.evidence, mac=obs.mac)
+
+
+def new_mac(rule: Rule, obs: Observation, base: Baseline, ctx: PlantContext) -> Iterator[Finding]:
+    if not base.frozen or not isinstance(obs, AssetSeen) or obs.ip is None or obs.mac is None:
+        return
+    known = base.hosts.get(obs.ip)
+    if not known or obs.mac in known:
+        return
+    was = ", ".join(sorted(known))
+    yield _finding(
+        rule,
+        f"{obs.ip}|{obs.mac}",
+        obs,
+        (obs.ip,),
+        f"{obs.ip} now sends from MAC {obs.mac} (baseline: {was})",
+        obs.evidence,
+        mac=obs.mac,
+        baseline_macs=sorted(known),
+    )
+
+
+def _ends(obs: Communication | Operation) -> tuple[str, str] | None:
+    client = endpoint(obs.client_ip, obs.client_mac)
+    server = endpoint(obs.server_ip, obs.server_mac)
+    if client is None or server is None:
+        return None
+    return client, server
+
+
+def new_link(rule: Rule, obs: Observation, base: Baseline, ctx: PlantContext) -> Iterator[Finding]:
+    if not base.frozen or not isinstance(obs, Communication) or (ends := _ends(obs)) is None:
+        return
+    client, server = ends
+    if (client, server, obs.protocol, obs.port) in base.links:
+        return
+    where = f"{obs.protocol}/{obs.port}" if obs.port else obs.protocol
+    yield _finding(
+        rule,
+        f"{client}>{server}|{obs.protocol}|{obs.port}",
+        obs,
+        (client, server),
+        f"new link {client} -> {server} over {where}",
+        obs.evidence,
+        protocol=obs.protocol,
+        port=obs.port,
+        packets=obs.packets,
+    )
+
+
+def new_protocol(
+    rule: Rule, obs: Observation, base: Baseline, ctx: PlantContext
+) -> Iterator[Finding]:
+    if not base.frozen or not isinstance(obs, Communication) or (ends := _ends(obs)) is None:
+        return
+    for host, side in zip(ends, ("client", "server"), strict=True):
+        spoken = base.protocols.get(host)
+        if spoken is None or obs.protocol in spoken:
+            continue  # a host the baseline never saw is new_asset's business
+        yield _finding(
+            rule,
+            f"{host}|{obs.protocol}",
+            obs,
+            (host,),
+            f"{host} speaks {obs.protocol} ({side}) for the first time",
+            obs.evidence,
+            protocol=obs.protocol,
+            side=side,
+        )
+
+
+def new_operation(
+    rule: Rule, obs: Observation, base: Baseline, ctx: PlantContext
+) -> Iterator[Finding]:
+    if not base.frozen or not isinstance(obs, Operation) or (ends := _ends(obs)) is None:
+        return
+    known = base.operations.get((*ends, obs.protocol))
+    if known is None or obs.name in known:
+        return  # a link never seen is new_link's business
+    categories = rule.param("categories", None)
+    if categories is not None and obs.category not in categories:
+        return
+    client, server = ends
+    yield _finding(
+        rule,
+        f"{client}>{server}|{obs.protocol}|{obs.name}",
+        obs,
+        ends,
+        f"{client} asks {server} for {obs.protocol} {obs.name} ({obs.category}) for the first time",
+        obs.evidence,
+        obs.count,
+        protocol=obs.protocol,
+        operation=obs.name,
+        category=obs.category,
+    )
+
+
+def new_writer(
+    rule: Rule, obs: Observation, base: Baseline, ctx: PlantContext
+) -> Iterator[Finding]:
+    if not base.frozen or not isinstance(obs, Operation) or (ends := _ends(obs)) is None:
+        return
+    if obs.category not in rule.param("categories", ("write", "control", "program")):
+        return
+    client, server = ends
+    writers = base.writers.get((server, obs.protocol), set())
+    if client in writers:
+        return
+    usual = (
+        f"while learning only {', '.join(sorted(writers))} did"
+        if writers
+        else "nobody did while learning"
+    )
+    yield _finding(
+        rule,
+        f"{client}>{server}|{obs.protocol}",
+        obs,
+        ends,
+        f"{client} sends {obs.protocol} {obs.name} ({obs.category}) to {server}; {usual}",
+        obs.evidence,
+        obs.count,
+        protocol=obs.protocol,
+        operation=obs.name,
+        category=obs.category,
+        baseline_writers=sorted(writers),
+    )
+
+
+def _name_matches(patterns: list[str], protocol: str, name: str) -> bool:
+    for pattern in patterns:
+        proto, _, op = pattern.rpartition(":")
+        if proto and not fnmatch.fnmatchcase(protocol, proto):
+            continue
+        if fnmatch.fnmatchcase(name, op):
+            return True
+    return False
+
+
+def operation(rule: Rule, obs: Observation, base: Baseline, ctx: PlantContext) -> Iterator[Finding]:
+    if not isinstance(obs, Operation) or (ends := _ends(obs)) is None:
+        return
+    names: list[str] = list(rule.param("names", []))
+    categories = rule.param("categories", None)
+    protocols = rule.param("protocols", None)
+    if protocols is not None and obs.protocol not in protocols:
+        return
+    by_name = bool(names) and _name_matches(names, obs.protocol, obs.name)
+    by_category = categories is not None and obs.category in categories
+    if not (by_name or by_category):
+        return
+    servers = rule.param("servers", None)
+    if servers is not None and ends[1] not in servers:
+        return
+    known = base.operations.get((*ends, obs.protocol), set())
+    if rule.param("unless_known", False) and (not base.frozen or obs.name in known):
+        return
+    client, server = ends
+    yield _finding(
+        rule,
+        f"{client}>{server}|{obs.protocol}|{obs.name}",
+        obs,
+        ends,
+        f"{client} -> {server}: {obs.protocol} {obs.name} ({obs.count}x)",
+        obs.evidence,
+        obs.count,
+        protocol=obs.protocol,
+        operation=obs.name,
+        category=obs.category,
+        **{f"detail_{k}": v for k, v in obs.detail.items()},
+    )
+
+
+def identity_change(
+    rule: Rule, obs: Observation, base: Baseline, ctx: PlantContext
+) -> Iterator[Finding]:
+    if not base.frozen or not isinstance(obs, Identity):
+        return
+    where = endpoint(obs.ip, obs.mac)
+    if where is None:
+        return
+    fields = rule.param("fields", sorted(IDENTITY_FIELDS))
+    for name, value in obs.fields.items():
+        if name not in fields:
+            continue
+        was = base.identity.get((where, obs.protocol, obs.component or "", name))
+        if was is None or was == str(value):
+            continue
+        part = f" {obs.component}" if obs.component else ""
+        yield _finding(
+            rule,
+            f"{where}|{obs.protocol}|{obs.component or ''}|{name}|{value}",
+            obs,
+            (where,),
+            f"{where}{part} {name} is {value!s} over {obs.protocol}; baseline: {was}",
+            obs.evidence,
+            field=name,
+            value=str(value),
+            baseline=was,
+        )
+
+
+def identity_fact(
+    rule: Rule, obs: Observation, base: Baseline, ctx: PlantContext
+) -> Iterator[Finding]:
+    if not isinstance(obs, Identity) or (where := endpoint(obs.ip, obs.mac)) is None:
+        return
+    name = rule.param("field", "")
+    if name not in obs.fields:
+        return
+    value = str(obs.fields[name])
+    values = rule.param("values", None)
+    if values is not None and value not in values:
+        return
+    shown = value if rule.param("show_value", True) else "(withheld)"
+    yield _finding(
+        rule,
+        f"{where}|{obs.protocol}|{name}|{value}",
+        obs,
+        (where,),
+        f"{where}: {obs.protocol} {name} = {shown}",
+        obs.evidence,
+        field=name,
+        value=shown,
+    )
+
+
+def anomaly(rule: Rule, obs: Observation, base: Baseline, ctx: PlantContext) -> Iterator[Finding]:
+    if not isinstance(obs, ParseAnomaly) or obs.count < rule.param("min_count", 1):
+        return
+    who = obs.ip or "?"
+    kinds = rule.param("kinds", None)
+    if kinds is not None and obs.kind not in kinds:
+        return
+    yield _finding(
+        rule,
+        f"{who}|{obs.protocol}|{obs.kind}",
+        obs,
+        (who,) if obs.ip else (),
+        f"{obs.count} {obs.protocol} message(s) that do not parse ({obs.kind}) from {who}",
+        obs.evidence,
+        obs.count,
+        protocol=obs.protocol,
+        kind=obs.kind,
+        detail=obs.detail,
+    )
+
+
+def _control_host(host: str, ctx: PlantContext, max_level: float) -> str | None:
+    level = ctx.levels.get(host)
+    if level is not None:
+        return f"level {level:g}" if level <= max_level else None
+    role = ctx.roles.get(host)
+    if role in CONTROL_ROLES:
+        return f"a {role}"
+    return None
+
+
+def remote_access(
+    rule: Rule, obs: Observation, base: Baseline, ctx: PlantContext
+) -> Iterator[Finding]:
+    if not isinstance(obs, Communication) or (ends := _ends(obs)) is None:
+        return
+    if obs.protocol not in rule.param("protocols", ("rdp", "vnc", "telnet", "smb")):
+        return
+    client, server = ends
+    max_level = rule.param("max_level", 2)
+    why = "anywhere" if max_level is None else _control_host(server, ctx, float(max_level))
+    if why is None:
+        return
+    yield _finding(
+        rule,
+        f"{client}>{server}|{obs.protocol}",
+        obs,
+        ends,
+        f"{obs.protocol} from {client} into {server} ({why})",
+        obs.evidence,
+        protocol=obs.protocol,
+        packets=obs.packets,
+    )
+
+
+def level_skip(
+    rule: Rule, obs: Observation, base: Baseline, ctx: PlantContext
+) -> Iterator[Finding]:
+    if not isinstance(obs, Communication) or (ends := _ends(obs)) is None:
+        return
+    client, server = ends
+    a, b = ctx.levels.get(client), ctx.levels.get(server)
+    if a is None or b is None:
+        return
+    # Levels 3.5 (the DMZ) and 4 are one step apart, as 3 and 3.5 are.
+    steps = abs(_step(a) - _step(b))
+    if steps <= int(rule.param("max_distance", 1)):
+        return
+    yield _finding(
+        rule,
+        f"{client}>{server}|{obs.protocol}",
+        obs,
+        ends,
+        f"{client} (level {a:g}) talks {obs.protocol} to {server} (level {b:g}): "
+        f"{steps} levels apart",
+        obs.evidence,
+        protocol=obs.protocol,
+        packets=obs.packets,
+    )
+
+
+_STEPS = (0.0, 1.0, 2.0, 3.0, 3.5, 4.0, 5.0)
+
+
+def _step(level: float) -> int:
+    return min(range(len(_STEPS)), key=lambda i: abs(_STEPS[i] - level))
+
+
+DETECTORS: dict[str, Detector] = {
+    "new_asset": new_asset,
+    "new_mac": new_mac,
+    "new_link": new_link,
+    "new_protocol": new_protocol,
+    "new_operation": new_operation,
+    "new_writer": new_writer,
+    "operation": operation,
+    "identity_change": identity_change,
+    "identity_fact": identity_fact,
+    "anomaly": anomaly,
+    "remote_access": remote_access,
+    "level_skip": level_skip,
+}
+"""Per-observation detectors by kind; ``sweep`` is the batch detector (``sweeps``)."""
+
+KINDS = (*DETECTORS, "sweep")
+"""Every rule kind."""

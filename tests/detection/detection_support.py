@@ -1,0 +1,54 @@
+"""Observations for the detection tests, built the way sensors emit them."""
+
+from __future__ import annotations
+
+from otm.observations.records import (
+    AssetSeen,
+    Communication,
+    Evidence,
+    Identity,
+    Operation,
+    ParseAnomaly,
+    Transport,
+)
+
+EV = Evidence("capture", "test.pcap", 1, "test")
+
+
+def seen(ip: str | None, mac: str | None, t: float = 100.0) -> AssetSeen:
+    return AssetSeen(t, mac, ip, EV)
+
+
+def comm(
+    client: str, server: str, protocol: str = "modbus", port: int = 502, t: float = 100.0,
+    packets: int = 10, transport: Transport = Transport.TCP,
+) -> Communication:  # fmt: skip
+    return Communication(t, t + 1, client, server, None, None, protocol, transport, port,
+                         packets, packets * 60, EV)  # fmt: skip
+
+
+def op(
+    client: str, server: str, name: str, category: str, protocol: str = "modbus",
+    count: int = 1, t: float = 100.0,
+) -> Operation:  # fmt: skip
+    return Operation(t, t + 1, client, server, protocol, name, category, count, EV, port=502)
+
+
+def ident(ip: str, protocol: str, t: float = 100.0, component: str | None = None,
+          **fields: str | int) -> Identity:  # fmt: skip
+    return Identity(t, ip, None, protocol, dict(fields), EV, component)
+
+
+def anomaly(ip: str, kind: str = "invalid_length", count: int = 3) -> ParseAnomaly:
+    return ParseAnomaly(100.0, 101.0, "modbus", kind, count, EV, ip)
+
+
+NORMAL = [
+    seen("10.0.0.5", "00:80:f4:00:00:05"),
+    seen("10.0.0.9", "00:0c:29:00:00:09"),
+    comm("10.0.0.9", "10.0.0.5"),
+    op("10.0.0.9", "10.0.0.5", "read_holding_registers", "read", count=100),
+    op("10.0.0.9", "10.0.0.5", "write_single_register", "write", count=3),
+    ident("10.0.0.5", "modbus", vendor="Schneider Electric", model="M340", firmware="v3.40"),
+]
+"""A SCADA host (.9) polling and writing one PLC (.5)."""
