@@ -473,3 +473,64 @@ MONITORING_TABLES = (
     monitor_runs,
 )
 """The monitor's tables."""
+
+# -- detection (``otm.store.detection``) --------------------------------------
+#
+# The baseline the detectors compare with (one JSON document, as
+# ``otm.detection.Baseline.to_dict`` writes it) and the alerts they raised,
+# aggregated (one row per rule and thing, with a count), with the analyst's
+# status.  Times are float seconds.  Not derived from observations alone (a
+# baseline depends on when learning stopped): saving a snapshot leaves
+# them alone.
+
+detection_baseline = sa.Table(
+    "detection_baseline",
+    metadata,
+    sa.Column("name", sa.Text, primary_key=True),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("sources", sa.Text, nullable=False),
+    sa.Column("updated_at", Time, nullable=False),
+    comment="The detection baseline (body: JSON of Baseline.to_dict); sources: JSON list of "
+    "the source keys learnt from, so a source is learnt once.",
+)
+
+alerts = sa.Table(
+    "alerts",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("rule_id", sa.Text, nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("severity", sa.Text, nullable=False),
+    sa.Column("technique", sa.Text, nullable=False),
+    sa.Column("key", sa.Text, nullable=False),
+    sa.Column("message", sa.Text, nullable=False),
+    sa.Column("subjects", sa.Text, nullable=False),
+    sa.Column("first_seen", Time, nullable=False),
+    sa.Column("last_seen", Time, nullable=False),
+    sa.Column("count", Count, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("updated_at", Time, nullable=False),
+    sa.CheckConstraint("severity IN ('low', 'medium', 'high', 'critical')", name="severity"),
+    sa.CheckConstraint("status IN ('open', 'acknowledged', 'closed', 'accepted')", name="status"),
+    sa.Index(None, "last_seen"),
+    sa.Index(None, "status", "severity"),
+    comment="Alerts, one per rule and thing (id: rule id and a hash of the key); subjects a "
+    "JSON list of addresses; body the rest (evidence, details, observations) as JSON.",
+)
+
+alert_notes = sa.Table(
+    "alert_notes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("alert_id", sa.Text, sa.ForeignKey("alerts.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("time", Time, nullable=False),
+    sa.Column("user", sa.Text, nullable=False),
+    sa.Column("action", sa.Text, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Index(None, "alert_id", "time"),
+    comment="What analysts did to an alert: status changes and comments, with who and when.",
+)
+
+DETECTION_TABLES = (detection_baseline, alerts, alert_notes)
+"""The detection tables, parents before children."""
