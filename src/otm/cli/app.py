@@ -29,15 +29,18 @@ from rich.progress import (
 from rich.table import Table
 
 from otm.cli import demo as demo_commands
+from otm.cli import detection as detection_commands
 from otm.cli import maps as map_commands
 from otm.cli import monitor as monitor_commands
 from otm.cli import plant as plant_commands
 from otm.cli import scan as scan_commands
+from otm.detection import RuleError
 from otm.model.monitoring import HealthStatus
 from otm.services import export
 from otm.services.analysis import AnalysisResult, analyze_captures
 from otm.services.database import open_store
 from otm.services.demo import write_demo_capture, write_demo_plant
+from otm.services.detection import DetectionError, detect_sources
 from otm.services.protocols import protocol_table
 from otm.services.sensor import LiveError, SensorStatus, open_sensor
 from otm.store import StoreError
@@ -71,8 +74,15 @@ def analyze(
     captures: Annotated[list[Path], typer.Argument(help="pcap / pcapng files, gzip allowed.")],
     db: DbOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    rules: Annotated[
+        Path | None, typer.Option("--rules", help="A site's detection rules (otm.rules/1).")
+    ] = None,
+    detect: Annotated[
+        bool, typer.Option("--detect/--no-detect", help="Run the detection rules on new captures.")
+    ] = True,
 ) -> None:
-    """Dissect captures, merge what they show into the inventory, print a summary."""
+    """Dissect captures, merge what they show into the inventory, check them for threats
+    (learning instead while a baseline learns), print a summary."""
     for path in captures:
         if not path.is_file():
             raise _fail(f"{path}: no such file")
@@ -104,6 +114,22 @@ def analyze(
         except StoreError as exc:
             raise _fail(str(exc), 2) from None
     _print_summary(result)
+    if detect:
+        fresh = [c.sha256 for c in result.captures if c.sha256 and c.frames and not c.replaced]
+        try:
+            outcome = detect_sources(store, fresh, time.time(), rules)
+        except (DetectionError, RuleError) as exc:
+            raise _fail(str(exc)) from None
+        except StoreError as exc:
+            raise _fail(str(exc), 2) from None
+        learnt = (
+            f"{outcome.learnt} observations learnt into the baseline; " if outcome.learnt else ""
+        )
+        console.print(
+            f"detection: {learnt}{outcome.new} new alert(s), {outcome.updated} updated"
+            + (" (otm alerts)" if outcome.new or outcome.updated else ""),
+            highlight=False,
+        )
     errors = [c for c in result.captures if c.error]
     for c in errors:
         message = c.error or ""
@@ -463,6 +489,7 @@ map_commands.register(app)
 scan_commands.register(app)
 monitor_commands.register(app)
 demo_commands.register(app)
+detection_commands.register(app)
 
 
 def main() -> None:

@@ -13,7 +13,15 @@ No I/O and no clock: times come from the observations, so a replay gives the
 same alerts.  The baseline and the alerts are plain data for the store.
 """
 
-from otm.detection.alerts import EVIDENCE_KEPT, Alert, AlertBook, Finding, alert_id
+from otm.detection.alerts import (
+    EVIDENCE_KEPT,
+    Alert,
+    AlertBook,
+    Finding,
+    alert_from_dict,
+    alert_id,
+    alert_to_dict,
+)
 from otm.detection.baseline import Baseline
 from otm.detection.detectors import KINDS, PlantContext
 from otm.detection.engine import DetectionEngine
@@ -41,7 +49,9 @@ __all__ = [
     "RuleError",
     "RuleSet",
     "Severity",
+    "alert_from_dict",
     "alert_id",
+    "alert_to_dict",
     "default_rules",
     "parse_rules",
 ]

@@ -17,6 +17,7 @@ from typing import Any
 
 from otm.detection.rules import Rule, Severity
 from otm.observations.records import Evidence, Observation
+from otm.observations.serialization import from_dict, to_dict
 
 EVIDENCE_KEPT = 10
 """Evidence an alert keeps: the first ones, which say how it started."""
@@ -120,3 +121,51 @@ class AlertBook:
     def sorted(self) -> list[Alert]:
         """Most severe first, then latest first."""
         return sorted(self.alerts.values(), key=lambda a: (-a.severity.rank, -a.last_seen, a.id))
+
+
+def alert_to_dict(alert: Alert) -> dict[str, Any]:
+    """A JSON-ready dict of an alert (observations in the ``otm.observation/1`` shape)."""
+    return {
+        "id": alert.id,
+        "rule_id": alert.rule_id,
+        "name": alert.name,
+        "severity": alert.severity.value,
+        "technique": alert.technique,
+        "technique_name": alert.technique_name,
+        "key": alert.key,
+        "message": alert.message,
+        "subjects": list(alert.subjects),
+        "first_seen": alert.first_seen,
+        "last_seen": alert.last_seen,
+        "count": alert.count,
+        "evidence": [
+            {"source": e.source, "ref": e.ref, "packet": e.packet, "message": e.message}
+            for e in alert.evidence
+        ],
+        "details": alert.details,
+        "observations": [to_dict(o) for o in alert.observations],
+    }
+
+
+def alert_from_dict(data: Mapping[str, Any]) -> Alert:
+    """The alert ``alert_to_dict`` wrote; ``ValueError`` for anything else."""
+    try:
+        return Alert(
+            id=str(data["id"]),
+            rule_id=str(data["rule_id"]),
+            name=str(data["name"]),
+            severity=Severity(data["severity"]),
+            technique=str(data["technique"]),
+            technique_name=str(data["technique_name"]),
+            key=str(data["key"]),
+            message=str(data["message"]),
+            subjects=tuple(str(s) for s in data["subjects"]),
+            first_seen=float(data["first_seen"]),
+            last_seen=float(data["last_seen"]),
+            count=int(data["count"]),
+            evidence=[Evidence(**e) for e in data["evidence"]],
+            details=dict(data["details"]),
+            observations=[from_dict(o) for o in data["observations"]],
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"not an alert: {exc}") from exc

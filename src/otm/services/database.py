@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from otm.store.monitoring import MonitoringStore
+from otm.store.combined import Store
 
 DEFAULT_DB = "otm.db"
 
@@ -14,6 +14,6 @@ def database_url(explicit: str | None = None) -> str:
     return explicit or os.environ.get("OTM_DB") or DEFAULT_DB
 
 
-def open_store(explicit: str | None = None) -> MonitoringStore:
-    """Open (creating and migrating if needed) the database: inventory and monitoring."""
-    return MonitoringStore(database_url(explicit))
+def open_store(explicit: str | None = None) -> Store:
+    """Open (creating and migrating if needed) the database: every table of it."""
+    return Store(database_url(explicit))

@@ -267,6 +267,35 @@ class SqlStore:
                         f"{self._where}: {exc} (written by a newer otm?)"
                     ) from exc
 
+    def observations_of(self, key: str, start: int = 0) -> list[Observation]:
+        """The observations of one source, as emitted, from its ``start``-th on.
+
+        ``start`` lets a reader of a growing source (a live interface) take
+        only what was appended since it last read.  Raises ``StoreError``
+        for a source that is not stored.
+        """
+        obs = t.observations.c
+        src = t.sources.c
+        with self._read("read a source's observations") as conn:
+            source_id = conn.execute(sa.select(src.id).where(src.key == key)).scalar()
+            if source_id is None:
+                raise StoreError(f"no source {key!r} in {self._where}")
+            rows = conn.execute(
+                sa.select(obs.seq, obs.body)
+                .where(obs.source_id == source_id, obs.seq >= start)
+                .order_by(obs.seq)
+            ).all()
+        out: list[Observation] = []
+        for seq, body in rows:
+            try:
+                out.append(loads(body))
+            except SchemaError as exc:
+                raise StoreError(
+                    f"cannot read observation {seq} of source {key} in {self._where}: {exc} "
+                    "(written by a newer otm?)"
+                ) from exc
+        return out
+
     # -- inventory snapshot -------------------------------------------------
 
     def save_inventory(self, inventory: Inventory) -> None:

@@ -1,0 +1,16 @@
+"""``Store``: every table of an otm database behind one object.
+
+Each aspect of the database is a ``SqlStore`` subclass of its own module
+(inventory in ``repository``, monitoring in ``monitoring``, detection in
+``detection``); the faces open one ``Store`` that has them all, while a
+service that needs one aspect names that class in its signature.
+"""
+
+from __future__ import annotations
+
+from otm.store.detection import DetectionStore
+from otm.store.monitoring import MonitoringStore
+
+
+class Store(MonitoringStore, DetectionStore):
+    """The inventory, monitoring and detection tables of one database."""
