@@ -190,14 +190,14 @@ def alerts_list(
     if format != "table":
         raise _fail(f"unknown format {format!r}: use table, json, cef or leef")
     table = Table(title=f"Alerts ({len(found)})")
-    for col in ("id", "severity", "rule", "count", "last seen", "status", "what"):
+    table.add_column("id (rule:hash)", no_wrap=True)
+    for col in ("severity", "count", "last seen", "status", "what"):
         table.add_column(col, overflow="fold")
     for a in found:
         d = a.data
         table.add_row(
             a.id,
             d["severity"],
-            d["rule_id"],
             str(d["count"]),
             iso(d["last_seen"]) or "",
             a.status,
