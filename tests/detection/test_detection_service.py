@@ -19,7 +19,7 @@ EVERYTHING = SHARED / "snap7_s300_everything.pcapng"  # snap7: upload, stop, col
 
 
 def otm(*args: str, code: int = 0) -> str:
-    result = CliRunner().invoke(app, list(args))
+    result = CliRunner().invoke(app, list(args), env={"COLUMNS": "200"})
     assert result.exit_code == code, (result.exit_code, result.output)
     return result.output
 

@@ -191,15 +191,16 @@ def alerts_list(
         raise _fail(f"unknown format {format!r}: use table, json, cef or leef")
     table = Table(title=f"Alerts ({len(found)})")
     table.add_column("id (rule:hash)", no_wrap=True)
-    for col in ("severity", "count", "last seen", "status", "what"):
-        table.add_column(col, overflow="fold")
+    for col in ("severity", "count", "last seen (UTC)", "status"):
+        table.add_column(col, no_wrap=True)
+    table.add_column("what", overflow="fold", min_width=20)
     for a in found:
         d = a.data
         table.add_row(
             a.id,
             d["severity"],
             str(d["count"]),
-            iso(d["last_seen"]) or "",
+            (iso(d["last_seen"]) or "")[:19].replace("T", " "),
             a.status,
             escape(d["message"]),
         )
