@@ -40,7 +40,7 @@ from otm.services import export
 from otm.services.analysis import AnalysisResult, analyze_captures
 from otm.services.database import open_store
 from otm.services.demo import write_demo_capture, write_demo_plant
-from otm.services.detection import DetectionError, detect_sources
+from otm.services.detection import DetectionError, DetectionSession, detect_sources
 from otm.services.protocols import protocol_table
 from otm.services.sensor import LiveError, SensorStatus, open_sensor
 from otm.store import StoreError
@@ -188,13 +188,23 @@ def sensor(
         int | None, typer.Option("--max-frames", help="Stop after this many frames.", min=1)
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No status lines.")] = False,
+    rules: Annotated[
+        Path | None, typer.Option("--rules", help="A site's detection rules (otm.rules/1).")
+    ] = None,
+    detect: Annotated[
+        bool, typer.Option("--detect/--no-detect", help="Run the detection rules as it captures.")
+    ] = True,
 ) -> None:
-    """Capture from a live interface and keep the inventory up to date until stopped."""
+    """Capture from a live interface, keep the inventory up to date and raise alerts until
+    stopped."""
     import signal  # noqa: PLC0415 - only this command handles signals
 
     try:
         store = open_store(db)
-        running = open_sensor(interface, store, bpf, interval)
+        detection = DetectionSession(store, rules) if detect else None
+        running = open_sensor(interface, store, bpf, interval, detection=detection)
+    except (DetectionError, RuleError) as exc:
+        raise _fail(str(exc)) from None
     except (StoreError, LiveError) as exc:
         raise _fail(str(exc), 2) from None
 
@@ -222,7 +232,8 @@ def sensor(
 def _status_line(status: SensorStatus) -> str:
     c = status.capture
     return (
-        f"{status.frames} frames, {status.assets} assets, {status.links} links; "
+        f"{status.frames} frames, {status.assets} assets, {status.links} links, "
+        f"{status.alerts} alert updates; "
         f"drops: {c.kernel_drops} kernel, {c.interface_drops} interface, {c.own_drops} own"
     )
 

@@ -37,12 +37,13 @@ from otm.polling import parse_tags
 from otm.services import alarms as alarm_service
 from otm.services.analysis import rebuild_inventory
 from otm.services.database import database_url
+from otm.services.detection import DetectionSession
 from otm.services.monitor import Monitor, MonitorEvent, MonitorOptions, MonitorStatus, describe
 from otm.services.scan import ScanOptions, found_rows, scan_network
 from otm.services.sensor import LiveError, Sensor, SensorStatus, open_sensor
 from otm.simulation import RunningPlant
 from otm.simulation.plant import Mode
-from otm.store.monitoring import MonitoringStore
+from otm.store.combined import Store
 
 Say = Callable[[str], None]
 
@@ -53,28 +54,28 @@ class ScenarioStep:
 
     at: float
     what: str
-    act: Callable[[RunningPlant, MonitoringStore], str | None]
+    act: Callable[[RunningPlant, Store], str | None]
 
 
-def _force_level(plant: RunningPlant, _store: MonitoringStore) -> None:
+def _force_level(plant: RunningPlant, _store: Store) -> None:
     plant.set("tank-plc", "TK1.LEVEL", 97.0)
 
 
-def _acknowledge(_plant: RunningPlant, store: MonitoringStore) -> str:
+def _acknowledge(_plant: RunningPlant, store: Store) -> str:
     done = alarm_service.act(store, "acknowledge", "tank-level.hihi", "operator",
                              comment="demo: level seen, inlet pump checked", wait=10)  # fmt: skip
     return f"{done.status}: {done.result}"
 
 
-def _kill_packer(plant: RunningPlant, _store: MonitoringStore) -> None:
+def _kill_packer(plant: RunningPlant, _store: Store) -> None:
     plant.kill("packer-plc")
 
 
-def _restart_packer(plant: RunningPlant, _store: MonitoringStore) -> None:
+def _restart_packer(plant: RunningPlant, _store: Store) -> None:
     plant.restart("packer-plc")
 
 
-def _release_level(plant: RunningPlant, _store: MonitoringStore) -> None:
+def _release_level(plant: RunningPlant, _store: Store) -> None:
     plant.release("tank-plc", "TK1.LEVEL")
 
 
@@ -129,7 +130,7 @@ def run_demo(
     """
     url = database_url(db)
     report = DemoReport()
-    store = MonitoringStore(url)
+    store = Store(url)
     plant = RunningPlant(mode=options.mode)
     try:
         say(f"starting the demo plant ({options.mode} mode requested)")
@@ -161,7 +162,7 @@ def run_demo(
 
 
 def _passive(
-    plant: RunningPlant, store: MonitoringStore, say: Say, report: DemoReport
+    plant: RunningPlant, store: Store, say: Say, report: DemoReport
 ) -> tuple[Sensor | None, threading.Thread | None]:
     interface = plant.capture_interface
     if interface is None:
@@ -171,7 +172,7 @@ def _passive(
         )
         return None, None
     try:
-        sensor = open_sensor(interface, store, interval=2.0)
+        sensor = open_sensor(interface, store, interval=2.0, detection=DetectionSession(store))
     except LiveError as exc:
         say(f"passive: cannot capture on {interface}: {exc}")
         return None, None
@@ -185,7 +186,7 @@ def _passive(
     return sensor, thread
 
 
-def _active(plant: RunningPlant, store: MonitoringStore, say: Say, report: DemoReport) -> None:
+def _active(plant: RunningPlant, store: Store, say: Say, report: DemoReport) -> None:
     options = ScanOptions(
         allow=plant.scan_allow(),
         targets=plant.scan_targets(),
@@ -221,7 +222,7 @@ def _write_files(plant: RunningPlant, options: DemoOptions) -> list[Path]:
 def _monitor(
     url: str,
     plant: RunningPlant,
-    store: MonitoringStore,
+    store: Store,
     options: DemoOptions,
     say: Say,
     stop: threading.Event,
@@ -264,7 +265,7 @@ async def _watch(stop: threading.Event, done: asyncio.Event) -> None:
 
 async def _scenario(
     plant: RunningPlant,
-    store: MonitoringStore,
+    store: Store,
     options: DemoOptions,
     say: Say,
     report: DemoReport,

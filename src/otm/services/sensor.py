@@ -7,7 +7,9 @@ one, open flows included, is appended to the interface's source in the store
 and the inventory snapshot is rebuilt, so ``otm assets`` in another terminal
 shows devices while traffic flows.  A clean stop (``stop()``, which the CLI
 wires to Ctrl-C and SIGTERM) drains what was captured, closes every flow and
-stores the rest: nothing read is lost.
+stores the rest: nothing read is lost.  With a ``DetectionSession``, each
+checkpoint's observations are also checked (or learnt, while a baseline
+learns) and the alerts stored, one engine across checkpoints.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from otm.model.assets import Inventory
 from otm.model.repository import InventoryRepository
 from otm.observations.records import Observation
 from otm.sensing.engine import PassiveEngine
+from otm.services.detection import DetectionSession
 
 DEFAULT_INTERVAL = 5.0
 
@@ -38,6 +41,7 @@ class SensorStatus:
     links: int = 0
     capture: LiveStats = field(default_factory=LiveStats)
     error: str | None = None
+    alerts: int = 0  # alerts created or updated by detection
 
 
 class Sensor:
@@ -50,8 +54,10 @@ class Sensor:
         interval: float = DEFAULT_INTERVAL,
         clock: Callable[[], float] = time.monotonic,
         wall: Callable[[], float] = time.time,
+        detection: DetectionSession | None = None,
     ) -> None:
         self.capture = capture
+        self.detection = detection
         self.repo = repo
         self.interval = interval
         self._clock = clock
@@ -109,6 +115,9 @@ class Sensor:
             self._builder.apply_all(obs)
             self.inventory = self._builder.build()
             self.repo.save_inventory(self.inventory)
+            if self.detection is not None:
+                outcome = self.detection.process(self.key, obs, self._wall())
+                self.status.alerts += outcome.new + outcome.updated
         self.status.assets = len(self.inventory.assets)
         self.status.links = len(self.inventory.links)
 
@@ -119,10 +128,12 @@ def open_sensor(
     bpf: str | None = None,
     interval: float = DEFAULT_INTERVAL,
     buffer_size: int | None = None,
+    detection: DetectionSession | None = None,
 ) -> Sensor:
     """A sensor on ``interface`` (raises ``LiveError`` if it cannot be opened)."""
     size = DEFAULT_BUFFER if buffer_size is None else buffer_size
-    return Sensor(LiveCapture(interface, bpf, buffer_size=size), repo, interval)
+    capture = LiveCapture(interface, bpf, buffer_size=size)
+    return Sensor(capture, repo, interval, detection=detection)
 
 
 __all__ = ["LiveError", "Sensor", "SensorStatus", "open_sensor"]
