@@ -27,6 +27,7 @@ rm -f "$live" "$live-wal" "$live-shm"
 $otm demo --db "$live" --folder demo --duration "${OTM_DEMO_SECONDS:-40}"
 $otm alarms list --db "$live"
 $otm alarms journal --db "$live"
+$otm alerts --db "$live"
 echo "the live plant's data: $live (otm assets/health/alarms/history --db $live)"
 
 site=demo/site.db
