@@ -148,7 +148,7 @@ def walker() -> PacketWalker:
     w.register_tcp(44818, "enip", enip, _stream)
     w.register_udp(2222, "enip-io", _datagram)
     w.on_host(lambda mac, ip, vlan, frame, ts: None)
-    w.on_traffic(lambda key, first, last, packets, octets, frame, final: True)
+    w.on_traffic(lambda key, first, last, packets, octets, frame, final, sent, answered: True)
     return w
 
 

@@ -49,6 +49,7 @@ class Recorder:
     keys: list[FlowKey] = field(default_factory=list)
     hosts: list[tuple[str, str | None, int | None, int]] = field(default_factory=list)
     traffic: list[tuple[FlowKey, float, float, int, int, int]] = field(default_factory=list)
+    senders: list[tuple[bool, bool]] = field(default_factory=list)  # per report: client, server
     ether: list[tuple[bytes, str, str, int | None, int]] = field(default_factory=list)
 
     def stream(self, key: FlowKey, ts: float, frame: int) -> StreamRecorder:
@@ -73,8 +74,11 @@ class Recorder:
         octets: int,
         first_frame: int,
         final: bool = True,
+        client_sent: bool = True,
+        server_sent: bool = True,
     ) -> bool:
         self.traffic.append((key, first_ts, last_ts, packets, octets, first_frame))
+        self.senders.append((client_sent, server_sent))
         return True
 
     def ethernet(

@@ -22,7 +22,10 @@ def test_self_addressed_udp_is_one_flow_counted_once() -> None:
         octets: int,
         first_frame: int,
         final: bool,
+        client_sent: bool,
+        server_sent: bool,
     ) -> bool:
+        assert client_sent and server_sent  # the host is both ends
         reports.append((key, packets))
         return True
 

@@ -441,6 +441,27 @@ def test_udp_conversation_direction_and_payloads() -> None:
     assert rec.traffic[0][3] == 3
 
 
+def test_traffic_reports_which_ends_sent_over_the_whole_flow() -> None:
+    # Requests long enough for the fast path after the first, so both paths count.
+    request = _udp_frame(CLIENT, SERVER, 50000, UDP_PORT, b"request" * 10)
+    reply = _udp_frame(SERVER, CLIENT, UDP_PORT, 50000, b"reply" * 10, SMAC, CMAC)
+    walker, rec = recording_walker()
+    walker.feed(1, 1.0, 1, request)
+    walker.feed(2, 2.0, 1, request)
+    walker.checkpoint()
+    walker.feed(3, 3.0, 1, reply)
+    walker.checkpoint()
+    walker.feed(4, 4.0, 1, request)
+    walker.finish()
+    # Unanswered so far; answered; still answered in the last delta (requests only).
+    assert rec.senders == [(True, False), (True, True), (True, True)]
+    assert [t[3] for t in rec.traffic] == [2, 1, 1]
+    _, rec = run([reply])  # a reply whose request the capture missed
+    assert rec.senders == [(False, True)]
+    _, rec = run(conversation(session(), [pdu(b"q")], [pdu(b"r")]))
+    assert rec.senders == [(True, True)]
+
+
 def test_udp_conversation_ends_after_idle_timeout() -> None:
     walker, rec = recording_walker(udp_idle_timeout=30.0)
     walker.feed(1, 0.0, 1, _udp_frame(CLIENT, SERVER, 50000, UDP_PORT, b"a"))

@@ -199,6 +199,65 @@ def test_links_sum_counts_and_operations() -> None:
     assert link.categories == {"write": 6}
 
 
+def probe(client: str, server: str, protocol: str, port: int, answered: bool) -> Communication:
+    """A UDP request flow of a scan: answered or not."""
+    return Communication(
+        10.0, 10.5, client, server, None, None, protocol, Transport.UDP, port,
+        2 if answered else 1, 120, ev(5), answered,
+    )  # fmt: skip
+
+
+def test_unanswered_udp_requests_link_the_scanner_but_serve_nothing() -> None:
+    # A scanner probes an OPC UA server with BACnet, ListIdentity and SNMP; it
+    # answers none of them.  An HMI reads it over OPC UA.
+    scanner, server, hmi = "10.0.0.5", "10.0.0.30", "10.0.0.20"
+    obs: list[Observation] = [
+        probe(scanner, server, "bacnet", 47808, answered=False),
+        probe(scanner, server, "enip", 44818, answered=False),
+        probe(scanner, server, "snmp", 161, answered=False),
+        comm(hmi, server, "opcua", 4840),
+    ]
+    inv = build_inventory(obs)
+    # The traffic happened: each probe is a link, with its counts.
+    keys = {(link.client, link.server, link.protocol) for link in inv.links.values()}
+    assert {(scanner, server, p) for p in ("bacnet", "enip", "snmp")} <= keys
+    assert inv.links[(scanner, server, "snmp", "udp", 161)].packets == 1
+    target = inv.find(server)
+    assert target is not None
+    assert [(s.name, s.role) for s in target.services] == [("opcua", "server")]
+    # Its role comes from what it serves (OPC UA), not from the probes.
+    assert target.role is Role.SCADA_SERVER and "OPC UA" in target.role_reason
+    assert "bacnet" not in target.role_reason and "enip" not in target.role_reason
+    # The scanner used the protocols, whether or not anyone answered.
+    source = inv.find(scanner)
+    assert source is not None
+    assert {(s.name, s.role) for s in source.services} == {
+        ("bacnet", "client"), ("enip", "client"), ("snmp", "client"),
+    }  # fmt: skip
+
+
+def test_a_host_that_only_received_requests_gets_no_role_from_them() -> None:
+    inv = build_inventory([probe("10.0.0.5", "10.0.0.31", "bacnet", 47808, answered=False)])
+    target = inv.find("10.0.0.31")
+    assert target is not None and target.services == []
+    # Before, "serves bacnet to 1 client(s)": a PLC.
+    assert target.role is not Role.PLC and "bacnet" not in target.role_reason
+
+
+def test_a_link_answered_in_any_of_its_deltas_is_served() -> None:
+    # A live capture reports one flow in deltas: the request before the
+    # checkpoint (unanswered so far), the answer after it.
+    client, server = "10.0.0.5", "10.0.0.40"
+    for order in ((False, True), (True, False)):
+        obs = [probe(client, server, "bacnet", 47808, answered) for answered in order]
+        inv = build_inventory(obs)
+        target = inv.find(server)
+        assert target is not None and target.role is Role.PLC
+        assert [(s.name, s.role) for s in target.services] == [("bacnet", "server")]
+        (link,) = inv.links.values()
+        assert link.packets == 3
+
+
 def test_anomalies_are_counted_per_protocol_kind_and_sender() -> None:
     a = ParseAnomaly(1, 2, "modbus", "invalid_length", 4, ev(7), "10.0.0.2")
     b = ParseAnomaly(0.5, 3, "modbus", "invalid_length", 1, ev(3), "10.0.0.2")

@@ -57,6 +57,7 @@ observations: st.SearchStrategy[Observation] = st.one_of(
         st.integers(0, 10**9),
         st.integers(0, 10**12),
         evidence,
+        st.booleans(),
     ),
     st.builds(
         Operation,
@@ -124,6 +125,35 @@ def test_serialisation_is_canonical() -> None:
     assert json.loads(dumps(a))["schema"] == SCHEMA
 
 
+def _communication(answered: bool) -> Communication:
+    ev = Evidence("capture", "scan.pcap", 3, "first bacnet packet of the flow")
+    return Communication(
+        1.0, 1.0, "10.0.0.5", "10.0.0.30", None, None, "bacnet", Transport.UDP, 47808, 1, 60, ev,
+        answered,
+    )  # fmt: skip
+
+
+OLDER_LINE = (
+    '{"bytes":60,"client_ip":"10.0.0.5","client_mac":null,"evidence":{"message":'
+    '"first bacnet packet of the flow","packet":3,"ref":"scan.pcap","source":"capture"},'
+    '"first_seen":1.0,"last_seen":1.0,"packets":1,"port":47808,"protocol":"bacnet",'
+    '"schema":"otm.observation/1","server_ip":"10.0.0.30","server_mac":null,'
+    '"transport":"udp","type":"communication"}'
+)
+"""A communication as otm wrote it before ``answered`` existed."""
+
+
+def test_answered_is_written_only_when_false() -> None:
+    # Every answered flow serialises as it did before the field existed.
+    answered = dumps(_communication(True))
+    assert answered == OLDER_LINE
+    assert loads(OLDER_LINE) == _communication(True)
+    unanswered = dumps(_communication(False))
+    assert json.loads(unanswered)["answered"] is False
+    assert loads(unanswered) == _communication(False)
+    assert unanswered == answered.replace('"bytes":60,', '"answered":false,"bytes":60,')
+
+
 @pytest.mark.parametrize(
     "line",
     [
@@ -135,6 +165,8 @@ def test_serialisation_is_canonical() -> None:
         '{"schema": "otm.observation/1", "type": "asset_seen", "time": 1}',
         '{"schema": "otm.observation/1", "type": "communication", "transport": "carrier-pigeon"}',
         '{"schema": "otm.observation/1", "type": "asset_seen", "evidence": 3}',
+        '{"schema": "otm.observation/1", "type": "communication", "answered": "no"}',
+        '{"schema": "otm.observation/1", "type": "communication", "answered": 0}',
     ],
 )
 def test_bad_lines_raise_schema_error(line: str) -> None:

@@ -64,6 +64,8 @@ def observe(capture: str) -> list[Observation]:
         octets: int,
         frame: int,
         final: bool,
+        client_sent: bool,
+        server_sent: bool,
     ) -> bool:
         tally.touch_host(key.client_mac, key.client_ip, key.vlan, last, 0)
         tally.touch_host(key.server_mac, key.server_ip, key.vlan, last, 0)

@@ -393,6 +393,8 @@ def _observe(capture: str) -> list[Observation]:
         octets: int,
         frame: int,
         final: bool,
+        client_sent: bool,
+        server_sent: bool,
     ) -> bool:
         protocol = labels.protocol.pop(key, None)
         if not protocol:

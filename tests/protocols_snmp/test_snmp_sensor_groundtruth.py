@@ -22,7 +22,7 @@ from snmp_strategies import messages
 from otm.capture.frames import ethernet, ipv4, udp
 from otm.inventory.builder import build_inventory
 from otm.model.assets import Inventory
-from otm.observations.records import Identity, Observation, Operation, ParseAnomaly
+from otm.observations.records import Communication, Identity, Observation, Operation, ParseAnomaly
 from otm.protocols.snmp import (
     CommunityMessage,
     Pdu,
@@ -194,7 +194,9 @@ def test_unanswered_requests_record_no_community() -> None:
     request = CommunityMessage(1, b"guess", Pdu(PduType.GET_REQUEST, 9, 0, 0, ()))
     observations, inv = _run(_frame(MANAGER, 50000, AGENT, 161, encode_message(request)))
     assert not [o for o in observations if isinstance(o, Identity)]
-    assert roles_by_ip(inv, PROTOCOL) == {("client", MANAGER[0]), ("server", AGENT[0])}
+    # The host asked never answered: the manager used SNMP, no agent is known to serve it.
+    assert roles_by_ip(inv, PROTOCOL) == {("client", MANAGER[0])}
+    assert [o.answered for o in observations if isinstance(o, Communication)] == [False]
 
 
 def test_trap_to_port_162_makes_the_agent_the_server() -> None:
@@ -344,4 +346,9 @@ def test_any_message_either_way_never_breaks_the_sensor(message: Message, to_age
     )
     observations, inv = _run(frame, frame)
     assert not [o for o in observations if isinstance(o, ParseAnomaly)]
-    assert len(roles_by_ip(inv, PROTOCOL)) == 2
+    # One link either way; its server serves SNMP only if it sent the frames
+    # (an agent's PDU), not if it only received them (a manager's).
+    (comm,) = [o for o in observations if isinstance(o, Communication)]
+    assert comm.answered == (comm.server_ip == (MANAGER if to_agent else AGENT)[0])
+    roles = roles_by_ip(inv, PROTOCOL)
+    assert ("client", comm.client_ip) in roles and len(roles) == (2 if comm.answered else 1)

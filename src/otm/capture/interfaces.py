@@ -129,6 +129,13 @@ class TrafficHandler(Protocol):
     lasts (``final`` False): there the handler returns False to be told the
     same traffic again at the next report (a flow not yet confirmed), True
     when it took it.
+
+    ``client_sent`` and ``server_sent`` say whether each end (as ``key``
+    names them) has sent at least one packet of the flow so far: over the
+    whole flow, not since the previous report, so once True they stay True.
+    A UDP "server" that only received never answered (a scanner's probe to
+    a host without the service); on TCP the server's SYN-ACK counts, as does
+    any later segment of it.  What that means is the sensing layer's call.
     """
 
     def __call__(
@@ -140,4 +147,6 @@ class TrafficHandler(Protocol):
         octets: int,
         first_frame: int,
         final: bool,
+        client_sent: bool,
+        server_sent: bool,
     ) -> bool: ...

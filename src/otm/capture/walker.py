@@ -23,7 +23,9 @@ Flows
     idle timeout, linger after close, flow cap, a new connection on the same
     4-tuple, or ``finish()``.  ``octets`` are captured frame lengths (the
     length on the wire unless the capture cut frames at a snaplen); a
-    fragmented datagram counts each of its frames.
+    fragmented datagram counts each of its frames.  The report also says
+    whether each end sent anything (its half's packet count, read at report
+    time): a UDP server that never did only received (a scan's probes).
 
 Stream reassembly (per direction of a connection on a registered port)
     Bytes are delivered in sequence order (arithmetic modulo 2^32, so the
@@ -1003,8 +1005,11 @@ class PacketWalker:
         reported: tuple[int, int],
         final: bool = True,
     ) -> tuple[int, int]:
-        """Tell the traffic handler what the flow carried since ``reported``;
-        returns the new ``reported`` totals."""
+        """Tell the traffic handler what the flow carried since ``reported``
+        (``a`` the client's half, ``b`` the server's); returns the new
+        ``reported`` totals.  Which ends sent anything comes from the halves'
+        packet counts here, at report time, so the per-packet path pays
+        nothing for it."""
         if b is a:  # a self-addressed UDP conversation has a single half
             b_packets = b_octets = 0
         else:
@@ -1024,6 +1029,9 @@ class PacketWalker:
             octets - reported[1],
             first_frame,
             final,
+            a.packets > 0,
+            # Self-addressed: the host is both ends and answers whatever it sends.
+            b.packets > 0,
         )
         return (packets, octets) if took or final else reported
 

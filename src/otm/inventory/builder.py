@@ -14,8 +14,16 @@ Where each fact comes from:
 - vendor from the MAC: the offline IEEE OUI table, as field ``mac_vendor``;
   vendor from a CIP vendor id: the offline ODVA table, as field ``vendor``;
 - links and the operations on them: ``Communication`` and ``Operation``;
+  the services each end uses or serves: ``Communication``, whose server end
+  serves the protocol only if it answered (``answered``: a UDP host that only
+  received a scan's probes is linked to the scanner but serves nothing);
 - parse anomalies: ``ParseAnomaly``;
-- role: ``otm.inventory.roles`` over the behaviour summary.
+- role: ``otm.inventory.roles`` over the behaviour summary, in which a link
+  counts for its server (``serves``, ``clients``) unless none of its
+  ``Communication``s was answered (a live capture's deltas of one flow: any
+  answered one will do); its client uses the protocol either way.  Whether
+  a link was answered lives here only: the stored ``Link`` has no column
+  for it.
 """
 
 from __future__ import annotations
@@ -77,6 +85,8 @@ class InventoryBuilder:
         self._ops: list[Operation] = []
         self._anomalies: list[ParseAnomaly] = []
         self._op_categories: dict[str, str] = {}
+        # Keys of the links none of whose Communications was answered (per build).
+        self._unanswered: set[tuple[str, str, str, str, int]] = set()
 
     def apply(self, obs: Observation) -> None:
         """Take one observation (any order)."""
@@ -173,6 +183,8 @@ class InventoryBuilder:
             asset.vlans |= seen.vlans
 
     def _place_links(self, inv: Inventory, node_asset: dict[str, Asset]) -> None:
+        answered: set[tuple[str, str, str, str, int]] = set()
+        unanswered: set[tuple[str, str, str, str, int]] = set()
         for c in self._comms:
             client = c.client_ip or c.client_mac or "?"
             server = c.server_ip or c.server_mac or "?"
@@ -182,14 +194,17 @@ class InventoryBuilder:
             if c.first_seen < link.first_seen:
                 link.first_seen, link.evidence = c.first_seen, c.evidence
             link.last_seen = max(link.last_seen, c.last_seen)
+            (answered if c.answered else unanswered).add(link.key)
             for end, role in ((c.client_ip or c.client_mac, "client"), (server, "server")):
                 asset = _asset_of(node_asset, end)
                 if asset is None:
                     continue
-                use = ServiceUse(c.protocol, role, c.transport.value, c.port)
-                if use not in asset.services:
-                    asset.services.append(use)
+                if c.answered or role == "client":
+                    use = ServiceUse(c.protocol, role, c.transport.value, c.port)
+                    if use not in asset.services:
+                        asset.services.append(use)
                 _touch(asset, c.first_seen, c.last_seen, c.evidence)
+        self._unanswered = unanswered - answered
         for op in self._ops:
             client = op.client_ip or op.client_mac or "?"
             server = op.server_ip or op.server_mac or "?"
@@ -272,7 +287,7 @@ class InventoryBuilder:
                 b.program_ops |= {
                     name for name in link.operations if self._op_categories.get(name) in kinds
                 }
-            if server is not None:
+            if server is not None and link.key not in self._unanswered:
                 b = behaviours[server.id]
                 b.serves.add(link.protocol)
                 b.clients.add(client.id if client else link.client)

@@ -88,7 +88,12 @@ class Communication:
 
     ``packets`` and ``bytes`` are counts since the previous emission for this
     (client, server, protocol, transport, port) key; ``port`` is the server
-    port (0 for Ethernet-only protocols).
+    port (0 for Ethernet-only protocols).  ``answered`` is False when the
+    server end never answered: a UDP conversation in which it sent nothing
+    up to this emission (the requests of a scan reach every host; only an
+    answer shows a server), or a role within a flow in which no response
+    came.  A flow reported in deltas is answered once any of its deltas is.
+    False is written only when it is (see ``serialization``).
     """
 
     first_seen: float
@@ -103,6 +108,7 @@ class Communication:
     packets: int
     bytes: int
     evidence: Evidence
+    answered: bool = True
 
 
 @dataclass(frozen=True, slots=True)

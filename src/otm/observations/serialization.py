@@ -46,11 +46,17 @@ _TYPES: dict[str, type[Any]] = {
 _NAMES: dict[type[Any], str] = {cls: name for name, cls in _TYPES.items()}
 
 
-_OMITTED_WHEN_NONE: dict[type[Any], frozenset[str]] = {
-    Operation: frozenset({"client_mac", "server_mac"}),
+_OMITTED_AT_DEFAULT: dict[type[Any], dict[str, object]] = {
+    Operation: {"client_mac": None, "server_mac": None},
+    Communication: {"answered": True},
 }
-"""Fields added to schema 1 after its first release: written only when set,
-so lines of IP traffic read the same to every otm that knows schema 1."""
+"""Fields added to schema 1 after its first release, with their defaults:
+written only when they differ (the defaults are singletons: None, True), so
+that lines of IP traffic and of answered flows read the same to every otm
+that knows schema 1."""
+
+_BOOLEANS = frozenset({"answered"})
+"""Fields that must be JSON true/false (a string would read as truthy)."""
 
 
 class SchemaError(ValueError):
@@ -60,10 +66,10 @@ class SchemaError(ValueError):
 def to_dict(obs: Observation) -> dict[str, Any]:
     """The JSON-ready dictionary of one observation."""
     out: dict[str, Any] = {"schema": SCHEMA, "type": _NAMES[type(obs)]}
-    omitted = _OMITTED_WHEN_NONE.get(type(obs), frozenset())
+    omitted = _OMITTED_AT_DEFAULT.get(type(obs), {})
     for f in dataclasses.fields(obs):
         value = getattr(obs, f.name)
-        if value is None and f.name in omitted:
+        if f.name in omitted and value is omitted[f.name]:
             continue
         if isinstance(value, Evidence):
             value = {
@@ -95,6 +101,8 @@ def from_dict(data: dict[str, Any]) -> Observation:
             continue
         if key not in names:
             raise SchemaError(f"unknown field {key!r} for {kind}")
+        if key in _BOOLEANS and not isinstance(raw, bool):
+            raise SchemaError(f"{key} in {kind} must be true or false")
         value: Any = raw
         try:
             if key == "evidence":

@@ -26,8 +26,11 @@ shows up too (two devices reading each other, or a broadcast sender that
 asks Who-Is and answers I-Am), it is emitted at the end as a second
 ``Communication`` counting the datagrams that showed it (``bytes``
 estimated as UDP payload plus 42 octets of untagged Ethernet, IPv4 and UDP
-headers).  A Who-Is sent to x.x.x.255 therefore links its sender, as
-client, to a broadcast address, of which the inventory makes no asset.
+headers), answered only if its server sent a server's message in it (the
+conversation's own report is answered if its server sent anything, as for
+every UDP flow).  A Who-Is sent to x.x.x.255 therefore links its sender, as
+client, to a broadcast address, of which the inventory makes no asset; a
+Who-Is to a host that never answers links them, unanswered.
 
 Identity, only from what a device sends:
 
@@ -370,7 +373,8 @@ class BacnetConversation:
         self.tally = tally
         self.labels = labels
         self.ops: dict[int, list[float]] = {}  # code -> [count, first, last, frame]
-        # Per orientation (0: the walker's, 1: reversed): [count, first, last, frame, bytes].
+        # Per orientation (0: the walker's, 1: reversed):
+        # [count, first, last, frame, bytes, 1 once its server sent a server's message].
         self.traffic: list[list[float] | None] = [None, None]
         self.shapes: set[tuple[bool, int, int, int, int]] = set()
         self.reassembly: Reassembler | None = None
@@ -423,11 +427,12 @@ class BacnetConversation:
         if role == Role.PEER:
             orientation = -1
         else:
-            orientation = int(from_client == (role == Role.SERVER))
+            serving = role == Role.SERVER
+            orientation = int(from_client == serving)
             entry = self.traffic[orientation]
             size = len(payload) + HEADER_OCTETS
             if entry is None:
-                self.traffic[orientation] = [1, ts, ts, frame, size]
+                self.traffic[orientation] = [1, ts, ts, frame, size, serving]
                 if self.main < 0:
                     # The first message that shows a role orients the conversation.
                     self.main = orientation
@@ -437,6 +442,8 @@ class BacnetConversation:
                 entry[0] += 1
                 entry[2] = ts
                 entry[4] += size
+                if serving:
+                    entry[5] = 1
         if code is None:
             return
         if orientation == 1:
@@ -540,7 +547,10 @@ class BacnetConversation:
             self.reassembly.clear()
 
     def _second_orientation(self, key: FlowKey, entry: list[float]) -> None:
-        count, first, last, frame, size = entry
+        """The orientation the conversation's report does not cover, as its own
+        ``Communication``: answered when its server sent a server's message
+        (an ACK, an I-Am ...), not merely anything (its own requests)."""
+        count, first, last, frame, size, served = entry
         evidence = self.tally.evidence(int(frame), f"first {PROTOCOL} datagram of this orientation")
         self.tally.communication(
             Communication(
@@ -556,6 +566,7 @@ class BacnetConversation:
                 int(count),
                 int(size),
                 evidence,
+                bool(served),
             )
         )
 

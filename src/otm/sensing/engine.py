@@ -43,6 +43,24 @@ class SensingResult:
     stats: SensingStats
 
 
+def flow_answered(transport: str, server_sent: bool) -> bool:
+    """Whether a confirmed flow shows its server end serving the protocol.
+
+    UDP: only an answer does, i.e. the server end sent at least one packet
+    of the flow.  The walker counts over the whole flow, so a live capture's
+    deltas of a flow turn answered with the first answer and stay so.  A host
+    that only received, such as the target of a scanner's BACnet, ListIdentity
+    or SNMP probes, serves none of them.
+
+    TCP: the handshake does.  A sensor confirms a TCP flow only after
+    accepting payload, which a client sends only once the server's SYN-ACK has
+    arrived; so a confirmed connection is answered even when the capture holds
+    none of the server's packets (a one-way SPAN port or tap), and
+    ``server_sent`` (its SYN-ACK or a later segment captured) is not needed.
+    """
+    return server_sent or transport != "udp"
+
+
 class PassiveEngine:
     """Runs every registered sensor over the frames of one source."""
 
@@ -69,7 +87,11 @@ class PassiveEngine:
         octets: int,
         first_frame: int,
         final: bool,
+        client_sent: bool,
+        server_sent: bool,
     ) -> bool:
+        """A flow's totals become a ``Communication`` when a sensor confirmed
+        its protocol.  ``answered``: see ``flow_answered``."""
         self.tally.touch_host(key.client_mac, key.client_ip, key.vlan, last_ts, 0)
         self.tally.touch_host(key.server_mac, key.server_ip, key.vlan, last_ts, 0)
         labels = self.labels
@@ -79,6 +101,7 @@ class PassiveEngine:
         if key in labels.reversed:
             if final:
                 labels.reversed.discard(key)
+            server_sent = client_sent
             key = FlowKey(
                 key.transport,
                 key.server_ip,
@@ -105,6 +128,7 @@ class PassiveEngine:
                 packets,
                 octets,
                 self.tally.evidence(first_frame, f"first {protocol} packet of the flow"),
+                flow_answered(key.transport, server_sent),
             )
         )
         return True

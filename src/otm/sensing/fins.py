@@ -22,7 +22,9 @@ responses that later travel against the flow's orientation form a second
 conversation with the roles swapped: its operations land on the swapped
 link and, when the flow ends, the sensor reports that conversation as its
 own ``Communication`` (packets: its frames; bytes: its FINS/UDP or FINS/TCP
-payload bytes, as the walker counts the flow's frames once, on the main link).
+payload bytes, as the walker counts the flow's frames once, on the main link),
+answered only if a response travelled in it: that its server sent commands
+of its own in the main conversation proves nothing.
 
 Identity, from frames the device sent:
 
@@ -154,7 +156,8 @@ class FinsFlow:
         self.transport = transport
         self.ops: dict[int, list[float]] = {}  # key -> [count, first, last, frame]
         self.rops: dict[int, list[float]] = {}  # the same, commands sent by the server side
-        self.reverse: list[float] = []  # [frames, bytes, first, last, first frame]
+        # [frames, bytes, first, last, first frame, 1 once a response travelled in it]
+        self.reverse: list[float] = []
         self.shapes: set[tuple[int, int, int]] = set()
         self.valid = False
         self.oriented = transport is Transport.TCP  # TCP roles come from the handshake
@@ -227,7 +230,7 @@ class FinsFlow:
             self._identity({"fins_node": node}, from_client, frame, ts, "fins frame source address")
         against = response == from_client
         if against:
-            self._reverse(len(buf), frame, ts)
+            self._reverse(len(buf), frame, ts, response)
         ops = self.rops if against else self.ops
         if not response:
             if code == MESSAGE_READ and end - start >= 14:
@@ -249,14 +252,16 @@ class FinsFlow:
             entry[0] += 1
             entry[2] = ts
 
-    def _reverse(self, size: int, frame: int, ts: float) -> None:
+    def _reverse(self, size: int, frame: int, ts: float, response: bool) -> None:
         r = self.reverse
         if not r:
-            self.reverse = [1, size, ts, ts, frame]
+            self.reverse = [1, size, ts, ts, frame, response]
             return
         r[0] += 1
         r[1] += size
         r[3] = ts
+        if response:
+            r[5] = 1
 
     def _identity(
         self, fields: dict[str, str | int], from_client: bool, frame: int, ts: float, message: str
@@ -293,7 +298,7 @@ class FinsFlow:
                 self.tally.flow_operation(key, PROTOCOL, self.transport, name, category, entry)
             ops.clear()
         if self.reverse and self.valid:
-            frames, size, first, last, first_frame = self.reverse
+            frames, size, first, last, first_frame, answered = self.reverse
             self.tally.communication(
                 Communication(
                     first,
@@ -308,6 +313,7 @@ class FinsFlow:
                     int(frames),
                     int(size),
                     self.tally.evidence(int(first_frame), "first fins frame against the flow"),
+                    bool(answered),
                 )
             )
             self.reverse = []

@@ -20,7 +20,9 @@ the client of that exchange, the sender of a response the server.  MMS is
 peer to peer (an ICCP or gateway peer asks its TCP client too), so requests
 sent by the TCP server count on the reversed link (client = the TCP server,
 server port = the TCP client's port), and when counts are handed over a ``Communication`` of
-the PDUs exchanged in that reversed role is added.  Unconfirmed services
+the PDUs exchanged in that reversed role is added, answered once the TCP
+client has sent a response in that role (the handshake proves the TCP
+server, not that its peer serves anything).  Unconfirmed services
 (information reports) and rejects count on the association's link.
 
 Operations: confirmed services by name and category (``read``,
@@ -131,6 +133,7 @@ class MmsStream:
         "pending",
         "reassembly",
         "reverse",
+        "reverse_answered",
         "shapes",
         "tally",
         "valid",
@@ -147,6 +150,7 @@ class MmsStream:
         self.devices: dict[bool, set[str]] = {}
         self.emitted: dict[bool, str] = {}
         self.reverse: list[float] = []
+        self.reverse_answered = False  # over the connection, not per checkpoint
         self.valid = False
 
     # -- bytes in ---------------------------------------------------------------------
@@ -253,6 +257,8 @@ class MmsStream:
                 self._op(reverse, _SESSION, code, frame, ts)
         elif kind in RESPONSE_PDUS:
             reverse = from_client
+            if reverse:
+                self.reverse_answered = True
         else:
             if kind == 3:
                 self._op(False, _UNCONFIRMED, service, frame, ts)
@@ -412,6 +418,7 @@ class MmsStream:
                     int(r[0]),
                     int(r[1]),
                     self.tally.evidence(int(r[4]), "first mms pdu with the roles reversed"),
+                    self.reverse_answered,
                 )
             )
             self.reverse = []
