@@ -534,3 +534,35 @@ alert_notes = sa.Table(
 
 DETECTION_TABLES = (detection_baseline, alerts, alert_notes)
 """The detection tables, parents before children."""
+
+# -- known vulnerabilities (``otm.store.vulns``) ------------------------------
+#
+# CSAF advisories the user imported (``otm vulns import``), one row an
+# advisory id holding the document as it came (``body``: the file's text,
+# which ``otm.vulns.csaf`` parses again when matching), with the tracking
+# facts copied out for listing and for deciding whether a re-import is newer.
+# Matches are not stored: they follow from these rows and the inventory
+# snapshot, and are recomputed when either changes.  Times are float seconds.
+
+vuln_advisories = sa.Table(
+    "vuln_advisories",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("publisher", sa.Text, nullable=False),
+    sa.Column("revision", sa.Text, nullable=False),
+    sa.Column("initial_release", Time, nullable=False),
+    sa.Column("current_release", Time, nullable=False),
+    sa.Column("vulnerabilities", sa.Integer, nullable=False),
+    sa.Column("products", sa.Integer, nullable=False),
+    sa.Column("cves", sa.Text, nullable=False),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("sha256", sa.Text, nullable=False),
+    sa.Column("imported_at", Time, nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    comment="Imported CSAF advisories: one per tracking id (a newer revision replaces it); "
+    "cves a JSON list; body the document's JSON text as imported from source.",
+)
+
+VULN_TABLES = (vuln_advisories,)
+"""The tables of known vulnerabilities."""
