@@ -6,6 +6,7 @@ import pytest
 from detection_support import NORMAL, anomaly, comm, ident, op, seen
 
 from otm.detection import KINDS, AlertBook, Baseline, DetectionEngine, PlantContext, default_rules
+from otm.detection.detectors import DETECTORS
 from otm.observations.records import Observation, Transport
 
 
@@ -35,8 +36,8 @@ def test_normal_traffic_raises_nothing() -> None:
         (op("10.0.0.5", "10.0.0.9", "write_single_coil", "write"), "OTM-NEW-WRITER"),
         (ident("10.0.0.5", "modbus", firmware="v3.60"), "OTM-FIRMWARE-CHANGE"),
         (ident("10.0.0.5", "modbus", model="M580"), "OTM-IDENTITY-CHANGE"),
-        (op("10.0.0.9", "10.0.0.5", "stop_plc", "control"), "OTM-PLC-STOP"),
-        (op("10.0.0.9", "10.0.0.5", "download_block", "program"), "OTM-PROGRAM-DOWNLOAD"),
+        (op("10.0.0.9", "10.0.0.5", "umas_stop_plc", "control"), "OTM-PLC-STOP"),
+        (op("10.0.0.9", "10.0.0.5", "umas_upload_block", "program"), "OTM-PROGRAM-DOWNLOAD"),
         (op("10.0.0.9", "10.0.0.5", "force_listen_only_mode", "control"), "OTM-COMMS-DISABLED"),
         (op("10.0.0.9", "10.0.0.5", "cold_restart", "control", "dnp3"), "OTM-DEVICE-RESTART"),
         (ident("10.0.0.7", "snmp", snmp_community="public"), "OTM-SNMP-DEFAULT-COMMUNITY"),
@@ -70,7 +71,7 @@ def test_baseline_rules_are_silent_while_learning_but_policy_is_not() -> None:
 
 
 def test_a_named_operation_rule_replaces_new_operation() -> None:
-    found = _engine().detect([op("10.0.0.9", "10.0.0.5", "stop_plc", "control")])
+    found = _engine().detect([op("10.0.0.9", "10.0.0.5", "umas_stop_plc", "control")])
     assert "OTM-PLC-STOP" in _rules(found) and "OTM-NEW-OPERATION" not in _rules(found)
 
 
@@ -119,8 +120,57 @@ def test_alerts_aggregate_and_keep_bounded_evidence() -> None:
     book = AlertBook()
     engine = _engine()
     for i in range(50):
-        book.add(engine.detect([op("10.0.0.9", "10.0.0.5", "stop_plc", "control", t=200.0 + i)]))
+        book.add(
+            engine.detect([op("10.0.0.9", "10.0.0.5", "umas_stop_plc", "control", t=200.0 + i)])
+        )
     (alert,) = [a for a in book.alerts.values() if a.rule_id == "OTM-PLC-STOP"]
     assert alert.count == 50 and alert.first_seen == 200.0 and alert.last_seen == 250.0
     assert len(alert.evidence) == 1  # the same evidence once
     assert alert.id.startswith("OTM-PLC-STOP:")
+
+
+def test_a_program_upload_is_no_write() -> None:
+    """Uploads are category ``program`` but only read the PLC (UMAS "download" copies
+    the program out): OTM-PROGRAM-UPLOAD, and no OTM-NEW-WRITER."""
+    for upload in (
+        op("10.0.0.66", "10.0.0.5", "umas_download_block", "program"),
+        op("10.0.0.66", "10.0.0.5", "start_upload", "program", "s7comm"),
+    ):
+        found = _rules(_engine().detect([upload]))
+        assert "OTM-PROGRAM-UPLOAD" in found and "OTM-NEW-WRITER" not in found
+    download = op("10.0.0.66", "10.0.0.5", "umas_upload_block", "program")
+    assert {"OTM-PROGRAM-DOWNLOAD", "OTM-NEW-WRITER"} <= _rules(_engine().detect([download]))
+
+
+def test_dispatch_by_observation_type_finds_what_every_detector_finds() -> None:
+    """The engine hands each detector only the types it reads (``ACCEPTS``): the same
+    findings as running every detector on every observation."""
+    observations: list[Observation] = [
+        *NORMAL,
+        seen("10.0.0.66", "00:11:22:33:44:55"),
+        seen("10.0.0.5", "de:ad:be:ef:00:01"),
+        comm("10.0.0.9", "10.0.0.5", "s7comm", 102),
+        comm("10.0.1.50", "10.0.0.5", "rdp", 3389),
+        op("10.0.0.9", "10.0.0.5", "read_coils", "read"),
+        op("10.0.0.66", "10.0.0.5", "plc_stop", "control", "s7comm"),
+        ident("10.0.0.5", "modbus", firmware="v3.60", model="M580"),
+        ident("10.0.0.7", "snmp", snmp_community="public"),
+        anomaly("10.0.0.9"),
+    ]
+    ctx = PlantContext(roles={"10.0.0.5": "plc"}, levels={"10.0.0.9": 4.0, "10.0.0.5": 1.0})
+    engine = _engine(context=ctx)
+    everything = []
+    for obs in observations:
+        found = [
+            f
+            for rule in engine.rules.enabled()
+            if rule.kind in DETECTORS
+            for f in DETECTORS[rule.kind](rule, obs, engine.baseline, ctx)
+        ]
+        if any(f.rule.kind == "operation" for f in found):
+            found = [f for f in found if f.rule.kind != "new_operation"]
+        everything += found
+    dispatched = [f for f in engine.detect(observations) if f.rule.kind != "sweep"]
+    key = [(f.rule.id, f.key) for f in everything]
+    assert sorted(key) == sorted((f.rule.id, f.key) for f in dispatched)
+    assert len(set(key)) > 10

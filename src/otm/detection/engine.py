@@ -2,8 +2,9 @@
 
 Pure and deterministic: times come from the observations, so a capture
 replayed gives the same findings.  ``detect`` evaluates every enabled rule
-on every observation (each kind's detector, ``detectors.DETECTORS``) and
-then the batch rules (``sweep``); a ``new_operation`` finding is dropped
+on every observation of a type its kind reads (each kind's detector,
+``detectors.DETECTORS``; the types: ``detectors.ACCEPTS``) and then the
+batch rules (``sweep``); a ``new_operation`` finding is dropped
 when a named ``operation`` rule saw the same observation (the download
 alert says more than "new operation").  The sweep state (which new servers and ports
 each client reached, and when) lives in the engine across batches and is
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field
 
 from otm.detection.alerts import Finding
 from otm.detection.baseline import Baseline, endpoint
-from otm.detection.detectors import DETECTORS, KINDS, PlantContext
+from otm.detection.detectors import ACCEPTS, DETECTORS, KINDS, Detector, PlantContext
 from otm.detection.rules import Rule, RuleSet, default_rules
 from otm.observations.records import Communication, Evidence, Observation
 
@@ -52,6 +53,9 @@ class DetectionEngine:
         self.context = context or PlantContext()
         enabled = self.rules.enabled()
         self._per_obs = [(r, DETECTORS[r.kind]) for r in enabled if r.kind in DETECTORS]
+        # The rules that read each observation type, built on first sight of the
+        # type (a handful of types: bounded).
+        self._per_type: dict[type, list[tuple[Rule, Detector]]] = {}
         self._sweeps = [r for r in enabled if r.kind == "sweep"]
         self._reach: dict[str, dict[str, _Reach]] = {r.id: {} for r in self._sweeps}
 
@@ -61,7 +65,10 @@ class DetectionEngine:
         base, ctx = self.baseline, self.context
         for obs in observations:
             found: list[Finding] = []
-            for rule, detector in self._per_obs:
+            pairs = self._per_type.get(type(obs))
+            if pairs is None:
+                pairs = self._rules_for(obs)
+            for rule, detector in pairs:
                 found.extend(detector(rule, obs, base, ctx))
             if any(f.rule.kind == "operation" for f in found):
                 # A named operation rule says more than "new operation" about the same act.
@@ -71,6 +78,15 @@ class DetectionEngine:
                 for rule in self._sweeps:
                     out.extend(self._sweep(rule, obs))
         return out
+
+    def _rules_for(self, obs: Observation) -> list[tuple[Rule, Detector]]:
+        pairs = [
+            (rule, detector)
+            for rule, detector in self._per_obs
+            if (types := ACCEPTS.get(rule.kind)) is None or isinstance(obs, types)
+        ]
+        self._per_type[type(obs)] = pairs
+        return pairs
 
     def _sweep(self, rule: Rule, obs: Communication) -> list[Finding]:
         client = endpoint(obs.client_ip, obs.client_mac)
