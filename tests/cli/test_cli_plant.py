@@ -92,7 +92,9 @@ def otm(*args: str, db: str, code: int = 0) -> Result:
 
 def test_plant_load_then_every_view(db: str, site: Path) -> None:
     loaded = otm("plant", "load", str(site), db=db)
-    assert f"loaded {site}: 3 zones, 3 processes, 0 levels, 0 tags, 2 names" in loaded.stdout
+    assert f"loaded {site}: 3 zones, 0 conduits, 3 processes, 0 levels, 0 tags, 2 names" in (
+        loaded.stdout
+    )
     assert loaded.stderr == ""
 
     zones = otm("zones", db=db).stdout

@@ -21,6 +21,9 @@ REVISIONS = [
 ]
 """(revision, the one before it), newest first."""
 
+CONSTRAINTS_ONLY = {"0007"}
+"""Revisions that change constraints of existing tables and add no table."""
+
 
 def _tables(store: SqlStore) -> set[str]:
     return set(sa.inspect(store.engine).get_table_names())
@@ -86,7 +89,7 @@ def test_each_revision_steps_down_and_up_again(
             command.downgrade(alembic_config(conn), down or "base")
             assert current_revisions(conn) == (() if down is None else (down,))
         after = _tables(store)
-        assert after < before
+        assert after == before if revision in CONSTRAINTS_ONLY else after < before
         if revision == "0004":
             assert before - after == {table.name for table in MONITORING_TABLES}
         with store.engine.begin() as conn:

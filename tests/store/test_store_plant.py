@@ -101,7 +101,7 @@ def test_saving_one_section_keeps_the_others(store: SqlStore) -> None:
 def test_an_unknown_section_is_refused_before_writing(store: SqlStore) -> None:
     store.save_plant_config(sample_config())
     with pytest.raises(ValueError, match="unknown plant configuration section"):
-        store.save_plant_config(PlantConfig(), sections=["zones", "conduits"])
+        store.save_plant_config(PlantConfig(), sections=["zones", "firewalls"])
     assert store.load_plant_config() == sample_config()
 
 

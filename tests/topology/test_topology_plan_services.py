@@ -58,8 +58,15 @@ def _write(tmp_path: Path, name: str, text: str) -> Path:
 
 def test_loading_the_whole_file_stores_every_section(store: SqlStore, site_file: Path) -> None:
     result = load_plant_file(store, site_file)
-    assert result.sections == ("zones", "processes", "levels", "tags", "names")
-    assert result.counts == {"zones": 2, "processes": 2, "levels": 2, "tags": 1, "names": 1}
+    assert result.sections == ("zones", "conduits", "processes", "levels", "tags", "names")
+    assert result.counts == {
+        "zones": 2,
+        "conduits": 0,
+        "processes": 2,
+        "levels": 2,
+        "tags": 1,
+        "names": 1,
+    }
     assert result.warnings == []
     assert store.load_plant_config() == parse_plant(SITE).config
 

@@ -64,7 +64,8 @@ CLEAR_WORDS = ("auto", "clear", "none", "inferred")
 def register(app: typer.Typer) -> None:
     """Add the plant-map commands to ``app`` (the ``otm`` application)."""
     plant = typer.Typer(
-        help="The plant file: zones, processes, levels, tags, names.", no_args_is_help=True
+        help="The plant file: zones, conduits, processes, levels, tags, names.",
+        no_args_is_help=True,
     )
     plant.command("load")(plant_load)
     plant.command("export")(plant_export)
@@ -131,12 +132,13 @@ def _json(doc: object) -> None:
 
 
 def plant_load(file: FileArgument, db: DbOption = None) -> None:
-    """Load a whole plant file: replaces zones, processes, levels, tags and names."""
+    """Load a whole plant file: replaces zones, conduits, processes, levels, tags and names."""
     _load(file, db, None)
 
 
 def zones_load(file: FileArgument, db: DbOption = None) -> None:
-    """Load only the zones of a plant file (stored processes and the rest are kept)."""
+    """Load only the zones (and conduits, if the file has them) of a plant file; the
+    stored processes and the rest are kept."""
     _load(file, db, "zones")
 
 
@@ -252,14 +254,30 @@ def zones_show(ctx: typer.Context, db: DbOption = None, format: FormatOption = "
             )
     console.print(members)
     conduits = Table(title=f"Conduits ({len(doc['conduits'])})")
-    for col in ("from zone", "to zone", "protocols", "links", "operations"):
+    for col in ("from zone", "to zone", "protocols", "links", "operations", "policy"):
         conduits.add_column(col, overflow="fold")
+    denied: list[dict[str, Any]] = []
     for c in doc["conduits"]:
         ops = ", ".join(f"{k} {v}" for k, v in c["operations"].items())
+        policy = c["policy"] or ""
+        if c["policy"] == "partly allowed":
+            policy += f" ({len(c['disallowed'])} of {c['links']} links not)"
+        denied.extend({**d, "zones": f"{c['from']} -> {c['to']}"} for d in c["disallowed"])
         conduits.add_row(
-            *_cells(c["from"], c["to"], ", ".join(c["protocols"]), str(c["links"]), ops)
+            *_cells(c["from"], c["to"], ", ".join(c["protocols"]), str(c["links"]), ops, policy)
         )
     console.print(conduits)
+    if denied:
+        table = Table(title=f"Links no declared conduit allows ({len(denied)})")
+        for col in ("zones", "client", "server", "protocol"):
+            table.add_column(col, overflow="fold")
+        for d in denied:
+            table.add_row(
+                *_cells(
+                    d["zones"], d["client_name"], d["server_name"], f"{d['protocol']} {d['port']}"
+                )
+            )
+        console.print(table)
     skips = Table(title=f"Links that skip Purdue levels ({len(doc['level_skips'])})")
     for col in ("client", "server", "protocol", "levels", "reason"):
         skips.add_column(col, overflow="fold")

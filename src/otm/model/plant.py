@@ -1,18 +1,20 @@
 """The plant around the inventory: Purdue levels, zones, conduits, processes.
 
-What the user declares (``PlantConfig``: zones, the ISA-95 process hierarchy,
-level overrides, usually loaded from a YAML file) and what otm concludes from
-traffic (``PlantMap``: a level, a zone and process attachments for every
-asset, conduits between zones, links that skip levels).  Every conclusion
-records whether it was declared or inferred, and why, so a reviewer can check
-it by hand.  Plain dataclasses; no I/O, no graph library: the topology
-package computes, the store persists, the faces show.
+What the user declares (``PlantConfig``: zones, the conduits allowed between
+them, the ISA-95 process hierarchy, level overrides, usually loaded from a
+YAML file) and what otm concludes from traffic (``PlantMap``: a level, a zone
+and process attachments for every asset, the conduits observed between zones,
+links that skip levels).  Every conclusion records whether it was declared
+or inferred, and why, so a reviewer can check it by hand.  Plain
+dataclasses; no I/O, no graph library: the topology package computes, the
+store persists, the faces show.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import ipaddress
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -136,6 +138,99 @@ class ZoneSpec:
         return self.level.rank if self.level is not None else 9.0
 
 
+ANY_ZONE = "any"
+"""In a conduit, stands for every zone (declared or inferred)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ConduitSpec:
+    """A conduit the user allows between two zones (IEC 62443-3-2): which links
+    may cross from one zone into another.
+
+    ``from_zone`` is the client's side (the end that opens the connection or
+    asks), ``to_zone`` the server's, unless ``bidirectional``; either may be
+    ``ANY_ZONE``.  ``protocols`` (otm protocol names, ``modbus``, ``s7comm``,
+    ``https`` ...) and ``ports`` (the server's port) restrict it; empty means
+    any.  A link crossing zones is allowed when one declared conduit allows
+    it (``allowed_by``); what the declarations say about links between two
+    zones nobody declared is nothing (``judged``).
+    """
+
+    from_zone: str
+    to_zone: str
+    protocols: tuple[str, ...] = ()
+    ports: tuple[int, ...] = ()
+    bidirectional: bool = False
+    description: str = ""
+
+    def allows(self, client_zone: str, server_zone: str, protocol: str, port: int) -> bool:
+        """Does it let ``client_zone`` reach ``server_zone`` over ``protocol`` and ``port``?"""
+        if self.protocols and protocol not in self.protocols:
+            return False
+        if self.ports and port not in self.ports:
+            return False
+        return self.joins(client_zone, server_zone)
+
+    def joins(self, client_zone: str, server_zone: str) -> bool:
+        """Does it admit clients in ``client_zone`` to servers in ``server_zone``
+        (whatever the protocol and port)?"""
+        if _zone_is(self.from_zone, client_zone) and _zone_is(self.to_zone, server_zone):
+            return True
+        return (
+            self.bidirectional
+            and _zone_is(self.from_zone, server_zone)
+            and _zone_is(self.to_zone, client_zone)
+        )
+
+    def __str__(self) -> str:
+        arrow = "<->" if self.bidirectional else "->"
+        what = ", ".join(self.protocols) or "any protocol"
+        if self.ports:
+            what += f" on port{'s' if len(self.ports) > 1 else ''} "
+            what += ", ".join(str(p) for p in self.ports)
+        return f"{self.from_zone} {arrow} {self.to_zone} ({what})"
+
+
+def _zone_is(declared: str, zone: str) -> bool:
+    return declared in (ANY_ZONE, zone)
+
+
+def allowed_by(
+    conduits: Sequence[ConduitSpec], client_zone: str, server_zone: str, protocol: str, port: int
+) -> ConduitSpec | None:
+    """The first declared conduit that allows this link, or None."""
+    for conduit in conduits:
+        if conduit.allows(client_zone, server_zone, protocol, port):
+            return conduit
+    return None
+
+
+def judged(conduits: Sequence[ConduitSpec], zones: Collection[str], a: str, b: str) -> bool:
+    """Does the conduit policy speak about a link between zones ``a`` and ``b``?
+
+    Only when conduits are declared (no declarations, no policy), the two
+    zones differ, and at least one of them is a declared zone (``zones``):
+    a link between two zones otm inferred from subnets or VLANs crosses no
+    boundary the user drew.
+    """
+    return bool(conduits) and a != b and (a in zones or b in zones)
+
+
+def why_not_allowed(conduits: Sequence[ConduitSpec], client_zone: str, server_zone: str) -> str:
+    """Why no conduit allows a link from ``client_zone`` to ``server_zone``: what
+    the conduits joining them allow, that they run the other way only, or that
+    there is none (for an alert's message)."""
+    same = [c for c in conduits if c.joins(client_zone, server_zone)]
+    if same:
+        return "the conduits between them allow only " + "; ".join(str(c) for c in same)
+    back = [c for c in conduits if c.joins(server_zone, client_zone)]
+    if back:
+        return "the conduits between them run the other way only: " + "; ".join(
+            str(c) for c in back
+        )
+    return f"no conduit joins {client_zone} to {server_zone}"
+
+
 PROCESS_KINDS = ("enterprise", "site", "area", "line", "cell", "unit")
 """ISA-95 equipment hierarchy, outermost first: a process path's depth names its kind."""
 
@@ -170,6 +265,7 @@ class PlantConfig:
     """Everything the user declares about the plant."""
 
     zones: list[ZoneSpec] = field(default_factory=list)
+    conduits: list[ConduitSpec] = field(default_factory=list)  # allowed cross-zone links
     processes: list[ProcessSpec] = field(default_factory=list)
     levels: dict[Selector, Level] = field(default_factory=dict)  # overrides
     tags: dict[str, list[Selector]] = field(default_factory=dict)  # tag -> assets
@@ -212,12 +308,28 @@ class Attachment:
 
 @dataclass
 class Conduit:
-    """The links between two zones, with the protocols they carry."""
+    """The links between two zones, with the protocols they carry.
+
+    ``judged`` when the declared conduits (``PlantConfig.conduits``) speak
+    about this pair of zones (``judged()``); ``disallowed`` then holds the
+    links no declared conduit allows.
+    """
 
     zones: tuple[str, str]  # (client's zone, server's zone)
     protocols: set[str] = field(default_factory=set)
     links: list[tuple[str, str, str, str, int]] = field(default_factory=list)
     operations: dict[str, int] = field(default_factory=dict)  # category -> count
+    judged: bool = False
+    disallowed: list[tuple[str, str, str, str, int]] = field(default_factory=list)
+
+    @property
+    def policy(self) -> str:
+        """``allowed``, ``not allowed``, ``partly allowed``; empty when not judged."""
+        if not self.judged:
+            return ""
+        if not self.disallowed:
+            return "allowed"
+        return "not allowed" if len(self.disallowed) == len(self.links) else "partly allowed"
 
 
 @dataclass(frozen=True, slots=True)

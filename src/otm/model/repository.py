@@ -4,8 +4,8 @@ The inventory is derived state: it is rebuilt by replaying the stored
 observations (DESIGN.md: replay gives the same inventory).  The repository
 therefore stores the observations of each source and the latest derived
 inventory snapshot for fast reads, and beside them what the user declares
-about the plant (``PlantConfig``: zones, processes, level overrides, tags,
-names), which no observation can rebuild.
+about the plant (``PlantConfig``: zones, conduits, processes, level
+overrides, tags, names), which no observation can rebuild.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from otm.model.assets import Asset, Inventory, Link
 from otm.model.plant import PlantConfig
 from otm.observations.records import Observation
 
-PLANT_SECTIONS = ("zones", "processes", "levels", "tags", "names")
+PLANT_SECTIONS = ("zones", "conduits", "processes", "levels", "tags", "names")
 """The parts of a ``PlantConfig`` (and of an ``otm.plant/1`` document), each
 stored and replaced on its own: loading a zones file replaces the zones and
 keeps the processes."""

@@ -58,13 +58,15 @@ def rules_in_force(rules_file: Path | None = None) -> RuleSet:
 
 
 def plant_context(store: Store) -> PlantContext:
-    """Levels, roles and zones of the hosts, from the inventory and the plant file.
+    """Levels, roles and zones of the hosts, from the inventory and the plant file,
+    and the conduits it allows between its zones.
 
     Levels otm could only guess (an asset nothing places sits at level 3
     "for review") are left out: a level-skip alert on a guess is noise.
     """
     inventory = store.load_inventory()
-    plant = build_plant_map(inventory, store.load_plant_config())
+    config = store.load_plant_config()
+    plant = build_plant_map(inventory, config)
     levels: dict[str, float] = {}
     roles: dict[str, str] = {}
     zones: dict[str, str] = {}
@@ -80,7 +82,13 @@ def plant_context(store: Store) -> PlantContext:
                 levels[end] = placed.level.rank
             if member is not None:
                 zones[end] = member.zone
-    return PlantContext(levels=levels, roles=roles, zones=zones)
+    return PlantContext(
+        levels=levels,
+        roles=roles,
+        zones=zones,
+        declared_zones=frozenset(z.name for z in config.zones),
+        conduits=tuple(config.conduits),
+    )
 
 
 @dataclass

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from otm.model.plant import Level, LevelAssignment, PlantConfig, Selector
+from otm.model.plant import ANY_ZONE, Level, LevelAssignment, PlantConfig, Selector
 from otm.model.repository import PLANT_SECTIONS, InventoryRepository
 from otm.services.plantfile import (
     PlantFile,
@@ -73,7 +73,9 @@ def load_plant_file(
     repo: InventoryRepository, path: str | Path, only: str | None = None
 ) -> LoadResult:
     """Load an ``otm.plant/1`` file: the whole configuration, or ``only`` its
-    ``zones`` or ``processes`` section (the stored others are kept).
+    ``zones`` or ``processes`` section (the stored others are kept).  Zones
+    come with their conduits: ``only="zones"`` also replaces the conduits
+    when the file declares a ``conduits`` section.
 
     Raises ``PlantFileError`` (nothing stored) for an unreadable or invalid file.
     """
@@ -106,8 +108,11 @@ def _store(repo: InventoryRepository, doc: PlantFile, source: str, only: str | N
             problem = Problem(None, only, "the document has no such section (nothing changed)")
             raise PlantFileError(source, [problem])
         sections = (only,)
+        if only == "zones" and "conduits" in doc.sections:
+            sections = ("zones", "conduits")  # conduits name the zones of this file
         config = repo.load_plant_config()
-        setattr(config, only, getattr(doc.config, only))
+        for section in sections:
+            setattr(config, section, getattr(doc.config, section))
     repo.save_plant_config(doc.config, sections)
     counts = {s: len(getattr(config, s)) for s in PLANT_SECTIONS}
     return LoadResult(source, sections, counts, _warnings(repo, config, sections))
@@ -131,6 +136,14 @@ def _warnings(repo: InventoryRepository, config: PlantConfig, sections: Sequence
     if "zones" in sections:
         for zone in config.zones:
             check(f"zone {zone.name}", zone.selectors)
+        declared = {z.name for z in config.zones}
+        for i, conduit in enumerate(config.conduits):
+            for zone_name in dict.fromkeys((conduit.from_zone, conduit.to_zone)):
+                if zone_name != ANY_ZONE and zone_name not in declared:
+                    out.append(
+                        f"conduit {i + 1} ({conduit}): zone {zone_name} is no longer "
+                        "declared; the conduit allows nothing until it is (otm plant load)"
+                    )
     if "processes" in sections:
         for process in config.processes:
             check(f"process {process.name}", process.selectors)

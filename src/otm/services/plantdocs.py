@@ -9,7 +9,9 @@ the ids beside them.  Shapes (fields may be added, these names are kept)::
     levels     [{"asset", "name", "role", "level", "source", "reason", "zone"}]
     zones      {"zones": [{"name", "level", "trust", "source", "description",
                            "members": [{"asset", "name", "level", "source", "reason"}]}],
-                "conduits": [{"from", "to", "protocols", "links", "operations"}],
+                "conduits": [{"from", "to", "protocols", "links", "operations",
+                              "policy", "disallowed": [{"client", "server",
+                              "client_name", "server_name", "protocol", "port"}]}],
                 "level_skips": [{"client", "server", "client_name", "server_name",
                                  "protocol", "port", "client_level", "server_level",
                                  "reason"}]}
@@ -82,6 +84,7 @@ def zones_doc(view: PlantView) -> Doc:
                 "members": sorted(members.get(name, []), key=lambda m: m["name"].lower()),
             }
         )
+    index = _address_owner(view)
     conduits = [
         {
             "from": c.zones[0],
@@ -89,11 +92,14 @@ def zones_doc(view: PlantView) -> Doc:
             "protocols": sorted(c.protocols),
             "links": len(c.links),
             "operations": dict(sorted(c.operations.items())),
+            # allowed, not allowed, partly allowed by the declared conduits; None
+            # when the plant file declares none that speak about these zones
+            "policy": c.policy or None,
+            "disallowed": [_link_doc(view, index, link) for link in c.disallowed],
         }
         for c in plant.conduits.values()
     ]
     skips = []
-    index = _address_owner(view)
     for skip in plant.level_skips:
         client, server, protocol, transport, port = skip.link
         a, b = index.get(client, client), index.get(server, server)
@@ -111,6 +117,20 @@ def zones_doc(view: PlantView) -> Doc:
             }
         )
     return {"zones": zones, "conduits": conduits, "level_skips": skips}
+
+
+def _link_doc(view: PlantView, index: dict[str, str], link: tuple[str, str, str, str, int]) -> Doc:
+    client, server, protocol, transport, port = link
+    a, b = index.get(client, client), index.get(server, server)
+    names = view.plant.names
+    return {
+        "client": a,
+        "server": b,
+        "client_name": names.get(a, client),
+        "server_name": names.get(b, server),
+        "protocol": protocol,
+        "port": f"{transport}/{port}",
+    }
 
 
 def _address_owner(view: PlantView) -> dict[str, str]:

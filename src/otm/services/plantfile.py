@@ -12,6 +12,16 @@ alone)::
         vlans: [13]
         assets: ["PLC-3", "ip:10.1.3.9", "pattern:RIO-*"]
         description: ""     # optional
+      - name: supervisory
+        level: 2
+        subnets: [10.1.2.0/24]
+    conduits:               # the links allowed across zones (IEC 62443 conduits)
+      - from: supervisory   # the client's zone (who opens the connection), or any
+        to: control-line3   # the server's zone, or any
+        protocols: [modbus, s7comm]   # optional: otm protocol names (otm protocols)
+        ports: [502, 102]   # optional: the server's ports
+        bidirectional: false          # optional: true admits clients on either side
+        description: HMIs poll the line's PLCs
     processes:
       - path: Acme/Plant1/Packaging/Line3     # ISA-95: enterprise/site/area/line/cell/unit
         criticality: 5                        # 1 (minor) .. 5 (safety); default 3
@@ -19,6 +29,15 @@ alone)::
     levels: {"ip:10.1.3.20": 2}               # overrides of inferred levels
     tags: {line3: ["cidr:10.1.3.0/24"]}       # for tag:line3 selectors
     names: {"ip:10.1.3.5": "PLC-3"}           # display names
+
+Once ``conduits`` declares at least one conduit, a link between two zones
+(at least one of them declared) that no conduit allows is a policy
+violation: the detection rule ``OTM-CROSS-ZONE`` raises an alert, and
+``otm zones`` marks the observed conduit.  A conduit names declared zones
+(or ``any``, for every zone), so a file with conduits has its zones; no
+zone may then be called ``any``.  A protocol or port list, when given,
+must hold the link's protocol and server port; without ``bidirectional``
+a conduit admits only clients on its ``from`` side.
 
 Asset selectors are ``kind:value`` (``id``, ``name``, ``ip``, ``mac``,
 ``cidr``, ``tag``, ``pattern``, ``role``) or bare text recognised by its
@@ -54,8 +73,10 @@ from pydantic import (
 
 from otm.model.assets import Role
 from otm.model.plant import (
+    ANY_ZONE,
     PROCESS_KINDS,
     SELECTOR_KINDS,
+    ConduitSpec,
     Level,
     PlantConfig,
     ProcessSpec,
@@ -63,6 +84,7 @@ from otm.model.plant import (
     ZoneSpec,
 )
 from otm.model.repository import PLANT_SECTIONS
+from otm.sensing.catalog import CATALOG
 
 SCHEMA = "otm.plant/1"
 """The document type and version this module reads and writes."""
@@ -81,6 +103,10 @@ LEVEL_NAMES: dict[str, Level] = {
 """Names a person may write instead of a level's number."""
 
 _LEVEL_HELP = "use 0, 1, 2, 3, 3.5, 4 or 5 (or " + ", ".join(LEVEL_NAMES) + ")"
+
+PROTOCOLS = tuple(e.name for e in CATALOG)
+"""The protocol names a conduit may restrict itself to: the names otm puts on
+links (``otm protocols``)."""
 
 _MAC = re.compile(r"^[0-9a-fA-F]{2}([:-])([0-9a-fA-F]{2}\1){4}[0-9a-fA-F]{2}$")
 _KIND_LIKE = re.compile(r"^[A-Za-z][A-Za-z_-]*:")
@@ -204,6 +230,15 @@ def _check_path(text: str) -> str:
     return "/".join(parts)
 
 
+def _check_protocol(text: str) -> str:
+    name = text.strip().lower()
+    if name not in PROTOCOLS:
+        raise ValueError(
+            f"unknown protocol {text!r}: otm names links {', '.join(PROTOCOLS)} (otm protocols)"
+        )
+    return name
+
+
 def _no_bool(value: object) -> object:
     if isinstance(value, bool):
         raise ValueError(f"expected a number, got {value!r}")
@@ -223,6 +258,8 @@ LevelValue = Annotated[Level, BeforeValidator(parse_level)]
 Vlan = Annotated[int, Field(ge=1, le=4094, strict=True)]
 Criticality = Annotated[int, Field(ge=1, le=5, strict=True)]
 Trust = Annotated[float, BeforeValidator(_no_bool)]
+Protocol = Annotated[str, AfterValidator(_check_protocol)]
+Port = Annotated[int, Field(ge=1, le=65535, strict=True)]
 
 
 class _Strict(BaseModel):
@@ -241,6 +278,17 @@ class ZoneDoc(_Strict):
     description: str = ""
 
 
+class ConduitDoc(_Strict):
+    """One conduit of the document: links allowed from one zone into another."""
+
+    from_: Name = Field(alias="from")
+    to: Name
+    protocols: list[Protocol] = []
+    ports: list[Port] = []
+    bidirectional: Annotated[bool, Field(strict=True)] = False
+    description: str = ""
+
+
 class ProcessDoc(_Strict):
     """One node of the ISA-95 hierarchy."""
 
@@ -255,6 +303,7 @@ class PlantDoc(_Strict):
 
     schema_: Literal["otm.plant/1"] = Field(alias="schema")
     zones: list[ZoneDoc] = []
+    conduits: list[ConduitDoc] = []
     processes: list[ProcessDoc] = []
     levels: dict[SelectorText, LevelValue] = {}
     tags: dict[Name, list[SelectorText]] = {}
@@ -264,6 +313,7 @@ class PlantDoc(_Strict):
 _FIELDS: dict[str, tuple[str, ...]] = {
     "": ("schema", *PLANT_SECTIONS),
     "zones": tuple(ZoneDoc.model_fields),
+    "conduits": tuple(f.alias or name for name, f in ConduitDoc.model_fields.items()),
     "processes": tuple(ProcessDoc.model_fields),
 }
 """The keys each mapping may hold, for 'unknown field' messages."""
@@ -297,7 +347,7 @@ def config_from_document(
         doc = PlantDoc.model_validate(data)
     except ValidationError as exc:
         raise PlantFileError(source, _problems(exc, where)) from None
-    problems = _duplicates(doc, where) + _same_selectors(data, where)
+    problems = _duplicates(doc, where) + _conduit_zones(doc, where) + _same_selectors(data, where)
     if problems:
         raise PlantFileError(source, problems)
     return PlantFile(_to_config(doc), frozenset(k for k in PLANT_SECTIONS if k in data))
@@ -366,6 +416,45 @@ def _duplicates(doc: PlantDoc, where: LineOf) -> list[Problem]:
     return problems
 
 
+def _conduit_zones(doc: PlantDoc, where: LineOf) -> list[Problem]:
+    """Conduits name declared zones (or ``any``), two different ones; with
+    conduits, no zone may be called ``any``."""
+    problems: list[Problem] = []
+    if not doc.conduits:
+        return problems
+    names = [z.name for z in doc.zones]
+    declared = ", ".join(names) if names else "none: add a zones section"
+    for i, zone in enumerate(doc.zones):
+        if zone.name == ANY_ZONE:
+            problems.append(
+                Problem(
+                    where(("zones", i, "name")),
+                    f"zones[{i}].name",
+                    f"{ANY_ZONE!r} stands for every zone in conduits; give this zone another name",
+                )
+            )
+    for i, conduit in enumerate(doc.conduits):
+        for side, zone_name in (("from", conduit.from_), ("to", conduit.to)):
+            if zone_name != ANY_ZONE and zone_name not in names:
+                problems.append(
+                    Problem(
+                        where(("conduits", i, side)),
+                        f"conduits[{i}].{side}",
+                        f"no zone {zone_name!r} under zones (declared: {declared}); "
+                        f"name a declared zone, or {ANY_ZONE}",
+                    )
+                )
+        if conduit.from_ == conduit.to != ANY_ZONE:
+            problems.append(
+                Problem(
+                    where(("conduits", i, "to")),
+                    f"conduits[{i}].to",
+                    f"a conduit joins two zones; from and to are both {conduit.to!r}",
+                )
+            )
+    return problems
+
+
 def _same_selectors(data: dict[Any, Any], where: LineOf) -> list[Problem]:
     """Two keys of ``levels`` or ``names`` that are one selector written two ways
     (``10.1.3.20`` and ``ip:10.1.3.20``): a mapping keeps only one of them."""
@@ -400,6 +489,17 @@ def _to_config(doc: PlantDoc) -> PlantConfig:
                 description=z.description,
             )
             for z in doc.zones
+        ],
+        conduits=[
+            ConduitSpec(
+                from_zone=c.from_,
+                to_zone=c.to,
+                protocols=tuple(c.protocols),
+                ports=tuple(c.ports),
+                bidirectional=c.bidirectional,
+                description=c.description,
+            )
+            for c in doc.conduits
         ],
         processes=[
             ProcessSpec(
@@ -503,6 +603,8 @@ def plant_document(config: PlantConfig, sections: Sequence[str] = PLANT_SECTIONS
     doc: dict[str, Any] = {"schema": SCHEMA}
     if "zones" in sections:
         doc["zones"] = [_zone_doc(z) for z in config.zones]
+    if "conduits" in sections:
+        doc["conduits"] = [_conduit_doc(c) for c in config.conduits]
     if "processes" in sections:
         doc["processes"] = [_process_doc(p) for p in config.processes]
     if "levels" in sections:
@@ -532,6 +634,19 @@ def _zone_doc(zone: ZoneSpec) -> dict[str, Any]:
         out["assets"] = [str(s) for s in zone.selectors]
     if zone.description:
         out["description"] = zone.description
+    return out
+
+
+def _conduit_doc(conduit: ConduitSpec) -> dict[str, Any]:
+    out: dict[str, Any] = {"from": conduit.from_zone, "to": conduit.to_zone}
+    if conduit.protocols:
+        out["protocols"] = list(conduit.protocols)
+    if conduit.ports:
+        out["ports"] = list(conduit.ports)
+    if conduit.bidirectional:
+        out["bidirectional"] = True
+    if conduit.description:
+        out["description"] = conduit.description
     return out
 
 

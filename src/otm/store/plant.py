@@ -7,6 +7,7 @@ from::
 
     zones      [{"name", "level", "trust", "subnets", "vlans", "assets",
                  "description", "source"}]
+    conduits   [{"from", "to", "protocols", "ports", "bidirectional", "description"}]
     processes  [{"path": "Acme/Plant1/Line3", "criticality", "assets", "description"}]
     levels     {"ip:10.1.3.20": "2"}
     tags       {"line3": ["cidr:10.1.3.0/24"]}
@@ -27,7 +28,15 @@ import json
 from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
-from otm.model.plant import Level, PlantConfig, ProcessSpec, Selector, Source, ZoneSpec
+from otm.model.plant import (
+    ConduitSpec,
+    Level,
+    PlantConfig,
+    ProcessSpec,
+    Selector,
+    Source,
+    ZoneSpec,
+)
 from otm.model.repository import PLANT_SECTIONS
 from otm.store.errors import StoreError
 
@@ -49,6 +58,7 @@ def plant_rows(config: PlantConfig, sections: Iterable[str]) -> list[tuple[str, 
     """(section, JSON body) rows of ``schema.plant_sections`` for these sections."""
     encoders: dict[str, Callable[[], object]] = {
         "zones": lambda: [_zone_doc(z) for z in config.zones],
+        "conduits": lambda: [_conduit_doc(c) for c in config.conduits],
         "processes": lambda: [_process_doc(p) for p in config.processes],
         "levels": lambda: {str(s): level.value for s, level in config.levels.items()},
         "tags": lambda: {tag: [str(s) for s in sels] for tag, sels in config.tags.items()},
@@ -70,6 +80,17 @@ def _zone_doc(zone: ZoneSpec) -> dict[str, Any]:
         "assets": [str(s) for s in zone.selectors],
         "description": zone.description,
         "source": zone.source.value,
+    }
+
+
+def _conduit_doc(conduit: ConduitSpec) -> dict[str, Any]:
+    return {
+        "from": conduit.from_zone,
+        "to": conduit.to_zone,
+        "protocols": list(conduit.protocols),
+        "ports": [int(p) for p in conduit.ports],
+        "bidirectional": conduit.bidirectional,
+        "description": conduit.description,
     }
 
 
@@ -103,6 +124,8 @@ def plant_config(rows: Iterable[tuple[str, str]], where: str) -> PlantConfig:
 def _decode_section(config: PlantConfig, section: str, doc: Any) -> None:
     if section == "zones":
         config.zones = [_zone(item) for item in _list(doc)]
+    elif section == "conduits":
+        config.conduits = [_conduit(item) for item in _list(doc)]
     elif section == "processes":
         config.processes = [_process(item) for item in _list(doc)]
     elif section == "levels":
@@ -127,6 +150,21 @@ def _zone(doc: Any) -> ZoneSpec:
         selectors=[_selector(s) for s in _list(doc["assets"])],
         description=_str(doc["description"]),
         source=Source(doc["source"]),
+    )
+
+
+def _conduit(doc: Any) -> ConduitSpec:
+    doc = _dict(doc)
+    bidirectional = doc["bidirectional"]
+    if not isinstance(bidirectional, bool):
+        raise TypeError(f"expected true or false, got {type(bidirectional).__name__}")
+    return ConduitSpec(
+        from_zone=_str(doc["from"]),
+        to_zone=_str(doc["to"]),
+        protocols=tuple(_str(p) for p in _list(doc["protocols"])),
+        ports=tuple(int(p) for p in _list(doc["ports"])),
+        bidirectional=bidirectional,
+        description=_str(doc["description"]),
     )
 
 

@@ -12,7 +12,7 @@ Four groups of tables live here:
   ``links``, ``anomalies``).  Saving a snapshot deletes
   and rewrites all of these tables in one transaction.
 * **what the user declares about the plant** (``plant_sections``): zones,
-  processes, level overrides, tags and names, one row a section holding
+  conduits, processes, level overrides, tags and names, one row a section holding
   that section of an ``otm.plant/1`` document as JSON.  Not derived from
   observations, so saving a snapshot leaves it alone.
 * **the historian's** tag samples and rollups (``historian_*``, at the end
@@ -256,7 +256,8 @@ plant_sections = sa.Table(
     sa.Column("section", sa.Text, primary_key=True),
     sa.Column("body", sa.Text, nullable=False),
     sa.CheckConstraint(
-        "section IN ('zones', 'processes', 'levels', 'tags', 'names')", name="section"
+        "section IN ('zones', 'conduits', 'processes', 'levels', 'tags', 'names')",
+        name="section",
     ),
     comment="The user's plant configuration, one row a section of an otm.plant/1 document; "
     "body is that section as JSON (selectors as kind:value text, levels as text).",

@@ -74,7 +74,7 @@ def plant_view(inv: Inventory, config: PlantConfig) -> PlantView:
         levels=levels,
         zones=zones,
         membership=membership,
-        conduits=find_conduits(graph, membership),
+        conduits=find_conduits(graph, membership, config.conduits, {z.name for z in config.zones}),
         level_skips=find_level_skips(graph, levels),
         processes={p.name: p for p in config.processes},
         attachments=attach(inv, graph, config, names, tags),

@@ -16,7 +16,11 @@ rank (``ZoneSpec.trust_rank``) is not "least trusted" by default; its
 description says so.
 
 A conduit (``find_conduits``) gathers every edge of the communication graph
-whose ends are in different zones, by (client's zone, server's zone).  A
+whose ends are in different zones, by (client's zone, server's zone).  When
+the plant file declares conduits, each observed one the declarations speak
+about (``otm.model.plant.judged``) lists the links no declared conduit allows
+(``Conduit.disallowed``, ``Conduit.policy``): the same judgement as the
+detection rule ``OTM-CROSS-ZONE``.  A
 level skip (``find_level_skips``) is a link whose ends are more than one
 step apart on the Purdue ladder 0, 1, 2, 3, 3.5, 4, 5: the DMZ is a step of
 its own, so 3 <-> 4 is a skip and 3 <-> 3.5 <-> 4 is not.
@@ -27,7 +31,7 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from functools import lru_cache
 
 import networkx as nx
@@ -35,6 +39,7 @@ import networkx as nx
 from otm.model.assets import Asset, Inventory
 from otm.model.plant import (
     Conduit,
+    ConduitSpec,
     Level,
     LevelAssignment,
     LevelSkip,
@@ -43,6 +48,8 @@ from otm.model.plant import (
     Source,
     ZoneAssignment,
     ZoneSpec,
+    allowed_by,
+    judged,
 )
 from otm.topology.graph import display_name, subnets
 
@@ -268,11 +275,18 @@ def _common_level(
 
 
 def find_conduits(
-    graph: nx.DiGraph, membership: dict[str, ZoneAssignment]
+    graph: nx.DiGraph,
+    membership: dict[str, ZoneAssignment],
+    declared: Sequence[ConduitSpec] = (),
+    zones: Collection[str] = (),
 ) -> dict[tuple[str, str], Conduit]:
     """Every edge whose ends are in different zones, grouped by
     (client's zone, server's zone), with the protocols, link keys and
-    operation categories (summed) it carries.  Sorted by zone pair."""
+    operation categories (summed) it carries.  Sorted by zone pair.
+
+    ``declared`` are the conduits the plant file allows and ``zones`` the
+    declared zones' names: each conduit they speak about is ``judged`` and
+    lists the links none of them allows (``disallowed``)."""
     out: dict[tuple[str, str], Conduit] = {}
     for client, server, data in graph.edges(data=True):
         a, b = membership.get(client), membership.get(server)
@@ -286,8 +300,15 @@ def find_conduits(
         conduit.links.extend(data.get("links", ()))
         for category, count in data.get("categories", {}).items():
             conduit.operations[category] = conduit.operations.get(category, 0) + count
-    for conduit in out.values():
+    for (from_zone, to_zone), conduit in out.items():
         conduit.links.sort()
+        conduit.judged = judged(declared, zones, from_zone, to_zone)
+        if conduit.judged:
+            conduit.disallowed = [
+                link
+                for link in conduit.links
+                if allowed_by(declared, from_zone, to_zone, link[2], link[4]) is None
+            ]
     return dict(sorted(out.items()))
 
 
