@@ -462,3 +462,12 @@ def test_minimum_confidence_filters() -> None:
         Confidence.MEDIUM
     ]
     assert matcher.match_assets([s1200], Confidence.HIGH) == []
+
+
+def test_devices_differing_in_firmware_share_their_identification() -> None:
+    matcher = Matcher(shared_advisories())
+    old, new = s7_315(firmware="V3.2.7"), s7_315(firmware="V3.2.19")
+    assert len(matcher.match_assets([old])) == 3
+    identified = dict(matcher._identified)
+    assert matcher.match_assets([new]) == []
+    assert matcher._identified == identified  # reused, not recomputed

@@ -273,14 +273,26 @@ class SubjectProfile:
 
 
 def subject_profile(subject: Subject) -> SubjectProfile:
-    """The profile of a subject."""
-    vendor = vendor_key(subject.vendor)
+    """The profile of a subject (cached by its identity: many devices share one)."""
+    return _subject_profile(
+        subject.vendor,
+        tuple(subject.designations),
+        subject.order_number,
+        subject.model or subject.product_name or "",
+    )
+
+
+@lru_cache(maxsize=65536)
+def _subject_profile(
+    vendor_name: str | None, designations: tuple[str, ...], order_number: str | None, model: str
+) -> SubjectProfile:
+    vendor = vendor_key(vendor_name)
     whole: set[str] = set()
     tokens: set[str] = set()
     series: str | None = None
     orders: set[str] = set()
     catalog: list[str] = []
-    for value in subject.designations:
+    for value in designations:
         upper = " ".join(_prepare(value).split())
         whole.add(compact(upper))
         first = upper.split()[0] if upper.split() else ""
@@ -299,15 +311,13 @@ def subject_profile(subject: Subject) -> SubjectProfile:
             catalog.append(trailing.group("base") if trailing else first)
             whole.add(catalog[-1])
         orders.update(compact(m) for m in MLFB.findall(upper))
-    if subject.order_number:
-        orders.add(compact(subject.order_number))
-    designations = [*subject.designations, *catalog]
-    families = list(families_of(vendor, designations))
-    for value in subject.designations:
+    if order_number:
+        orders.add(compact(order_number))
+    families = list(families_of(vendor, [*designations, *catalog]))
+    for value in designations:
         families.extend(f for f in phrases_in(vendor, value) if f not in families)
     for family in families:
         tokens.update(_tokens(family.upper()))
-    model = subject.model or subject.product_name or ""
     return SubjectProfile(
         vendor=vendor,
         whole=frozenset(whole),
@@ -316,5 +326,5 @@ def subject_profile(subject: Subject) -> SubjectProfile:
         families=tuple(families),
         series=series,
         model_tokens=tuple(_tokens(_prepare(model))),
-        text=" ".join(_prepare(v) for v in subject.designations),
+        text=" ".join(_prepare(v) for v in designations),
     )

@@ -253,42 +253,57 @@ def _confidence(subject: Subject, identified: Identified, decision: Decision) ->
     return confidence
 
 
-def candidates(subject: Subject, advisory: Advisory) -> list[Candidate]:
-    """Product entries of the advisory that name the subject and may cover its firmware."""
+Identifications = list[tuple[int, Product, Identified]]
+"""(place in the advisory, product, how it names the device) of the entries that name it."""
+
+
+def identified_products(subject: Subject, advisory: Advisory) -> Identifications:
+    """Product entries of the advisory that name the subject, its firmware aside."""
     key = vendor_key(subject.vendor)
     if key is None:
         return []
     profile = subject_profile(subject)
-    out: list[Candidate] = []
+    out: Identifications = []
     for order, product in enumerate(advisory.products.values()):
         pp = product_profile(product)
         if pp.vendor != key:
             continue
         identified = identify(profile, pp)
-        if identified.strength is Strength.NONE:
-            continue
+        if identified.strength is not Strength.NONE:
+            out.append((order, product, identified))
+    return out
+
+
+def candidates(
+    subject: Subject, advisory: Advisory, identified: Identifications | None = None
+) -> list[Candidate]:
+    """Product entries that name the subject, with their verdict on its firmware.
+
+    ``identified`` is ``identified_products(subject, advisory)`` when the
+    caller has it already (it does not depend on the firmware).
+    """
+    if identified is None:
+        identified = identified_products(subject, advisory)
+    out: list[Candidate] = []
+    for order, product, how in identified:
         decision = (
             product.version.decide(subject.firmware)
             if product.version is not None
             else Decision(Verdict.ALL, "the product names no version")
         )
-        if not decision.possible:
-            out.append(Candidate(product, identified, decision, Confidence.LOW, order))
-            continue
-        out.append(
-            Candidate(
-                product, identified, decision, _confidence(subject, identified, decision), order
-            )
-        )
+        confidence = _confidence(subject, how, decision) if decision.possible else Confidence.LOW
+        out.append(Candidate(product, how, decision, confidence, order))
     return out
 
 
 _STRENGTH_RANK = {Strength.EXACT: 2, Strength.FAMILY: 1, Strength.NONE: 0}
 
 
-def match_advisory(subject: Subject, advisory: Advisory) -> Match | None:
+def match_advisory(
+    subject: Subject, advisory: Advisory, identified: Identifications | None = None
+) -> Match | None:
     """The subject's match with one advisory, or None (see the module docstring)."""
-    found = candidates(subject, advisory)
+    found = candidates(subject, advisory, identified)
     if not found:
         return None
     possible = [c for c in found if c.decision.possible]
@@ -438,8 +453,10 @@ class Matcher:
     """Advisories ready to be matched many times (profiles and results cached).
 
     Devices with the same identity (vendor, model, order number, firmware
-    ...) get the same matches, so a plant of 500 identical drives costs
-    one comparison against each advisory, not 500.
+    ...) get the same matches, so a plant of 500 identical drives costs one
+    comparison against each advisory, not 500; devices that differ only in
+    firmware share which product entries name them, and only the version
+    rules are evaluated again.
     """
 
     def __init__(self, advisories: Iterable[Advisory]) -> None:
@@ -448,18 +465,28 @@ class Matcher:
             {product_profile(p).vendor for p in a.products.values()} for a in self.advisories
         ]
         self._cache: dict[tuple[object, ...], list[Match]] = {}
+        self._identified: dict[tuple[object, ...], Identifications] = {}
 
     def match(self, subject: Subject) -> list[Match]:
-        """Every advisory's match with the subject, best first."""
+        """Every advisory's match with the subject, in advisory id order."""
         key = subject.identity_key
         cached = self._cache.get(key)
         if cached is None:
             vendor = vendor_key(subject.vendor)
             cached = []
-            for advisory, vendors in zip(self.advisories, self._vendors, strict=True):
+            for index, (advisory, vendors) in enumerate(
+                zip(self.advisories, self._vendors, strict=True)
+            ):
                 if vendor is None or vendor not in vendors:
                     continue
-                found = match_advisory(subject, advisory)
+                device = (subject.device_key, index)
+                identified = self._identified.get(device)
+                if identified is None:
+                    identified = identified_products(subject, advisory)
+                    self._identified[device] = identified
+                if not identified:
+                    continue
+                found = match_advisory(subject, advisory, identified)
                 if found is not None:
                     cached.append(found)
             self._cache[key] = cached

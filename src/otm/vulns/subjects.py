@@ -80,6 +80,19 @@ class Subject:
         )
 
     @property
+    def device_key(self) -> tuple[str | None, ...]:
+        """The identity without the firmware: what decides which products name it."""
+        return (
+            self.vendor,
+            self.vendor_source,
+            self.model,
+            self.product_name,
+            self.product_code,
+            self.order_number,
+            self.hardware,
+        )
+
+    @property
     def label(self) -> str:
         """The subject for people: address, and the module when it is one."""
         return f"{self.address} {self.component}" if self.component else self.address
