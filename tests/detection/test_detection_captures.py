@@ -34,6 +34,7 @@ from detection_labels import (
 from detection_support import NORMAL, anomaly, comm, ident, op, seen
 
 from otm.detection import KINDS, Baseline, DetectionEngine, PlantContext, default_rules
+from otm.model.plant import ConduitSpec
 from otm.observations.records import Observation
 
 LABELS = load_labels()
@@ -120,6 +121,12 @@ def test_replay_with_live_checkpoints_raises_the_same_alerts(pcaps: Path) -> Non
 
 SCADA, PLC, NEW = "10.0.0.9", "10.0.0.5", "10.0.0.66"
 PLC_ROLE = PlantContext(roles={PLC: "plc"})
+ZONED = PlantContext(
+    zones={SCADA: "supervisory", PLC: "control"},
+    declared_zones=frozenset({"supervisory", "control"}),
+    conduits=(ConduitSpec("supervisory", "control", ("modbus",)),),
+)
+"""SCADA and PLC in two declared zones, a conduit allowing Modbus from SCADA's."""
 Case = tuple[Sequence[Observation], PlantContext | None]
 
 RULE_CASES: dict[str, tuple[Case, Case]] = {
@@ -174,6 +181,8 @@ RULE_CASES: dict[str, tuple[Case, Case]] = {
         ([ident("10.0.0.7", "opcua", opcua_security_modes="SignAndEncrypt")], None)),
     "OTM-LEVEL-SKIP": (([comm(SCADA, PLC)], PlantContext(levels={SCADA: 4.0, PLC: 1.0})),
                        ([comm(SCADA, PLC)], PlantContext(levels={SCADA: 2.0, PLC: 1.0}))),
+    "OTM-CROSS-ZONE": (([comm(SCADA, PLC, "s7comm", 102)], ZONED),
+                       ([comm(SCADA, PLC)], ZONED)),
     "OTM-MALFORMED": (([anomaly(SCADA)], None),
                       (NORMAL, None)),
 }  # fmt: skip

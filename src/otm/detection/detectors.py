@@ -22,13 +22,20 @@ and a user's file choose which kinds run with which settings.  Kinds:
 ``remote_access``    ``protocols`` (RDP, VNC, Telnet, SMB ...) into a host at Purdue
                      level ``max_level`` or below, or whose role is a control role
 ``level_skip``       a link between hosts more than ``max_distance`` Purdue levels apart
+``cross_zone``       a link between hosts in two zones (one of them declared) that no
+                     conduit of the plant file allows: zone pair in that direction,
+                     protocol and server port where the conduit names them; silent
+                     while the plant file declares no conduit
 ``sweep``            per batch: one client reaching ``hosts`` or more servers it never
                      reached, or ``ports`` or more ports of one server (a scan)
 
 Detectors that compare with the baseline stay silent while it is not frozen
 (``Baseline.frozen``): learning is not detecting.  Policy kinds
-(``identity_fact``, ``anomaly``, ``remote_access``, ``level_skip``) fire in
-either phase: they judge the traffic, not its novelty.
+(``identity_fact``, ``anomaly``, ``remote_access``, ``level_skip``,
+``cross_zone``) fire in either phase: they judge the traffic, not its
+novelty.  The kinds that read the plant map (levels, roles, zones and
+conduits: ``PlantContext``) judge only hosts the inventory knew when the
+context was built.
 """
 
 from __future__ import annotations
@@ -41,6 +48,7 @@ from functools import lru_cache
 from otm.detection.alerts import Finding
 from otm.detection.baseline import IDENTITY_FIELDS, Baseline, endpoint
 from otm.detection.rules import Rule
+from otm.model.plant import ConduitSpec, allowed_by, judged, why_not_allowed
 from otm.observations.records import (
     AssetSeen,
     Communication,
@@ -57,11 +65,14 @@ CONTROL_ROLES = frozenset({"plc", "rtu", "io-module", "hmi", "engineering-workst
 
 @dataclass(frozen=True)
 class PlantContext:
-    """What the plant map knows about hosts, by endpoint (all optional)."""
+    """What the plant map knows about hosts, by endpoint (all optional), and the
+    conduits the plant file allows between its ``declared_zones``."""
 
     levels: Mapping[str, float] = field(default_factory=dict)
     roles: Mapping[str, str] = field(default_factory=dict)
-    zones: Mapping[str, str] = field(default_factory=dict)
+    zones: Mapping[str, str] = field(default_factory=dict)  # declared or inferred zone
+    declared_zones: frozenset[str] = frozenset()
+    conduits: tuple[ConduitSpec, ...] = ()
 
 
 Detector = Callable[[Rule, Observation, Baseline, PlantContext], Iterator[Finding]]
@@ -413,6 +424,35 @@ def level_skip(
     )
 
 
+def cross_zone(
+    rule: Rule, obs: Observation, base: Baseline, ctx: PlantContext
+) -> Iterator[Finding]:
+    if not ctx.conduits or not isinstance(obs, Communication) or (ends := _ends(obs)) is None:
+        return
+    client, server = ends
+    a, b = ctx.zones.get(client), ctx.zones.get(server)
+    if a is None or b is None or not judged(ctx.conduits, ctx.declared_zones, a, b):
+        return
+    if allowed_by(ctx.conduits, a, b, obs.protocol, obs.port) is not None:
+        return
+    where = f"{obs.protocol}/{obs.port}" if obs.port else obs.protocol
+    yield _finding(
+        rule,
+        f"{client}>{server}|{obs.protocol}",
+        obs,
+        ends,
+        f"{client} ({a}) -> {server} ({b}) over {where}: no declared conduit allows it; "
+        f"{why_not_allowed(ctx.conduits, a, b)}",
+        obs.evidence,
+        protocol=obs.protocol,
+        port=obs.port,
+        client_zone=a,
+        server_zone=b,
+        packets=obs.packets,
+        answered=obs.answered,
+    )
+
+
 _STEPS = (0.0, 1.0, 2.0, 3.0, 3.5, 4.0, 5.0)
 
 
@@ -433,6 +473,7 @@ DETECTORS: dict[str, Detector] = {
     "anomaly": anomaly,
     "remote_access": remote_access,
     "level_skip": level_skip,
+    "cross_zone": cross_zone,
 }
 """Per-observation detectors by kind; ``sweep`` is the batch detector (``sweeps``)."""
 
@@ -452,6 +493,7 @@ ACCEPTS: dict[str, tuple[type, ...]] = {
     "anomaly": (ParseAnomaly,),
     "remote_access": (Communication,),
     "level_skip": (Communication,),
+    "cross_zone": (Communication,),
 }
 """The observation types each kind's detector reads: the engine hands it only
 those (calling every detector on every observation was a third of detection's
