@@ -532,19 +532,25 @@ class BacnetConversation:
 
     def on_close(self, ts: float) -> None:
         """Hand over operations, and the second orientation if both were seen."""
+        self.on_checkpoint(ts)
+        if self.reassembly is not None:
+            self.reassembly.clear()
+
+    def on_checkpoint(self, ts: float) -> None:
+        """Live capture: hand over operations and the second orientation's traffic so far,
+        as deltas (the conversation goes on; segments being reassembled stay)."""
         walker_key = self.key
         keys = (walker_key, _swap(walker_key))
         main = keys[max(self.main, 0)]
         second = self.traffic[1 - self.main] if self.main >= 0 else None
         if self.valid and second is not None:
             self._second_orientation(keys[1 - self.main], second)
+            self.traffic[1 - self.main] = None  # handed over: the next is a delta
         for code, entry in self.ops.items():
             key = main if code & _PEER_BIT else keys[1 if code & _REVERSED_BIT else 0]
             name, category = _operation(code & 0xFFFFFF)
             self.tally.flow_operation(key, PROTOCOL, Transport.UDP, name, category, entry)
         self.ops.clear()
-        if self.reassembly is not None:
-            self.reassembly.clear()
 
     def _second_orientation(self, key: FlowKey, entry: list[float]) -> None:
         """The orientation the conversation's report does not cover, as its own

@@ -318,6 +318,10 @@ class FinsFlow:
             )
             self.reverse = []
 
+    def on_checkpoint(self, ts: float) -> None:
+        """Live capture: hand over the counts and the reversed traffic so far, as deltas."""
+        self.on_close(ts)
+
 
 def _operation(key: int) -> tuple[str, str]:
     if key & _TCP_OP:
