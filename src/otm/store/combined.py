@@ -2,7 +2,7 @@
 
 Each aspect of the database is a ``SqlStore`` subclass of its own module
 (inventory in ``repository``, monitoring in ``monitoring``, detection in
-``detection``); the faces open one ``Store`` that has them all, while a
+``detection``, vulnerability advisories in ``vulns``); the faces open one ``Store`` that has them all, while a
 service that needs one aspect names that class in its signature.
 """
 
@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from otm.store.detection import DetectionStore
 from otm.store.monitoring import MonitoringStore
+from otm.store.vulns import VulnStore
 
 
-class Store(MonitoringStore, DetectionStore):
-    """The inventory, monitoring and detection tables of one database."""
+class Store(MonitoringStore, DetectionStore, VulnStore):
+    """The inventory, monitoring, detection and advisory tables of one database."""
