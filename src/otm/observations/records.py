@@ -144,6 +144,54 @@ class Operation:
 
 
 @dataclass(frozen=True, slots=True)
+class ValueWritten:
+    """A client wrote values to one address of a server: how many, and their range.
+
+    One record per (client, server, protocol, address) and emission, tallied
+    like ``Operation``: ``count`` writes (a delta) between ``first_seen`` and
+    ``last_seen``, the smallest and largest value written (``minimum``,
+    ``maximum``) and the last one (``last_value``); ``evidence`` points at the
+    first write.  ``bits`` is the width of the value: 1 for a coil or an S7
+    bit (a command more than a parameter), 16 for a Modbus register, 8, 16 or
+    32 for an S7 byte, word or double word, 16, 32 or 64 for a DNP3 analog
+    output.  The values are the ones *requested*: whether the server took
+    them is the response's business.  ``transport``/``port`` name the server
+    side as in ``Operation``.
+
+    ``address`` is the protocol's own notation, kept short:
+
+    - Modbus: ``u<unit>:co:<n>`` (coil) or ``u<unit>:hr:<n>`` (holding
+      register), ``n`` the PDU address as on the wire, 0-based: ``u1:hr:0``
+      is what the Modicon convention numbers 40001;
+    - S7comm: Siemens notation with the width written, ``DB1.DBX4.3`` (a bit),
+      ``DB1.DBB4``, ``DB1.DBW4``, ``DB1.DBD4`` (1, 2, 4 bytes), ``M10.3``,
+      ``MB10``, ``MW10``, ``MD10`` (likewise ``I``, ``Q``, ``P``, ``L``,
+      ``DI``), ``T5``/``C5`` for a timer or counter.
+
+    Values are numbers, never the payload: a Modbus register as unsigned
+    16-bit (a write of several registers is one value per register address),
+    a coil 0 or 1; an S7 bit 0 or 1, an S7 item of 1, 2 or 4 bytes as an
+    unsigned integer, or signed when its data says INTEGER/DINTEGER, a float
+    when it says REAL.  Longer data is not recorded (the sensor counts it).
+    """
+
+    first_seen: float
+    last_seen: float
+    client_ip: str | None
+    server_ip: str | None
+    protocol: str
+    address: str
+    bits: int
+    count: int
+    minimum: int | float
+    maximum: int | float
+    last_value: int | float
+    evidence: Evidence
+    transport: Transport = Transport.TCP
+    port: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class ParseAnomaly:
     """Bytes a parser could not make sense of, counted per protocol and kind.
 
@@ -197,6 +245,13 @@ class DeviceHealth:
 
 
 Observation = (
-    AssetSeen | Identity | Communication | Operation | ParseAnomaly | TagSample | DeviceHealth
+    AssetSeen
+    | Identity
+    | Communication
+    | Operation
+    | ValueWritten
+    | ParseAnomaly
+    | TagSample
+    | DeviceHealth
 )
 """Everything that may cross from sources to consumers."""

@@ -4,18 +4,24 @@ One observation a line, a JSON object with these keys::
 
     {"schema": "otm.observation/1", "type": "identity", ...record fields...}
 
-``type`` is the record's snake_case kind; nested ``evidence`` is an object;
-``transport`` a string.  Keys are written sorted so that the same
-observations always serialise to the same bytes (golden files and replays
-depend on it).  The schema version changes only on a breaking change, listed
-in ``docs/BREAKING.md``; readers refuse versions they do not know instead of
-guessing.
+``type`` is the record's snake_case kind (``asset_seen``, ``identity``,
+``communication``, ``operation``, ``value_written``, ``parse_anomaly``,
+``tag_sample``, ``device_health``); nested ``evidence`` is an object;
+``transport`` a string; the values of a ``value_written`` (``minimum``,
+``maximum``, ``last_value``) JSON numbers.  A type added to schema 1 after
+its first release (``value_written``) is a line an older reader refuses as
+an unknown type, which is what it should do with a fact it cannot hold.
+Keys are written sorted so that the same observations always serialise to
+the same bytes (golden files and replays depend on it).  The schema version
+changes only on a breaking change, listed in ``docs/BREAKING.md``; readers
+refuse versions they do not know instead of guessing.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
@@ -30,6 +36,7 @@ from otm.observations.records import (
     ParseAnomaly,
     TagSample,
     Transport,
+    ValueWritten,
 )
 
 SCHEMA = "otm.observation/1"
@@ -39,6 +46,7 @@ _TYPES: dict[str, type[Any]] = {
     "identity": Identity,
     "communication": Communication,
     "operation": Operation,
+    "value_written": ValueWritten,
     "parse_anomaly": ParseAnomaly,
     "tag_sample": TagSample,
     "device_health": DeviceHealth,
@@ -57,6 +65,9 @@ that knows schema 1."""
 
 _BOOLEANS = frozenset({"answered"})
 """Fields that must be JSON true/false (a string would read as truthy)."""
+
+_NUMBERS = frozenset({"minimum", "maximum", "last_value"})
+"""Fields that must be finite JSON numbers (``value_written``'s values; not true/false)."""
 
 
 class SchemaError(ValueError):
@@ -103,6 +114,8 @@ def from_dict(data: dict[str, Any]) -> Observation:
             raise SchemaError(f"unknown field {key!r} for {kind}")
         if key in _BOOLEANS and not isinstance(raw, bool):
             raise SchemaError(f"{key} in {kind} must be true or false")
+        if key in _NUMBERS and not _finite_number(raw):
+            raise SchemaError(f"{key} in {kind} must be a finite number")
         value: Any = raw
         try:
             if key == "evidence":
@@ -119,6 +132,14 @@ def from_dict(data: dict[str, Any]) -> Observation:
     except TypeError as exc:
         raise SchemaError(f"bad {kind} record: {exc}") from exc
     return obs
+
+
+def _finite_number(raw: object) -> bool:
+    if isinstance(raw, bool):
+        return False
+    if isinstance(raw, int):
+        return True
+    return isinstance(raw, float) and math.isfinite(raw)
 
 
 def dumps(obs: Observation) -> str:

@@ -6,6 +6,12 @@ kind, identity) and emits observations only at ``flush``.  This is what keeps
 memory flat in the number of packets: a million reads on one link are one
 ``Operation`` with a count.  Evidence keeps the frame of the first
 occurrence, so an analyst can open the capture at that packet.
+
+Values written (``ValueWritten``) arrive per flow from the sensors, which
+keep them as they keep operation counts (a small dict a flow, keyed by raw
+address codes); the tally merges the flows of one (client, server,
+protocol, address) and counts what the sensors could not record
+(``values_skipped``).
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from otm.observations.records import (
     Operation,
     ParseAnomaly,
     Transport,
+    ValueWritten,
 )
 
 MAX_HOSTS = 1 << 18
@@ -30,6 +37,14 @@ MAX_HOSTS = 1 << 18
 
 MAX_IDENTITIES = 100_000
 """Distinct identity facts kept per capture; beyond that a device is lying to us."""
+
+MAX_VALUE_ADDRESSES = 100_000
+"""Distinct (client, server, protocol, address) written between flushes; a
+plant's HMIs write a few thousand setpoints, more is a sweep of writes,
+counted in ``values_skipped`` and not kept."""
+
+WrittenValue = int | float
+"""A value written, as ``ValueWritten`` carries it."""
 
 
 @dataclass(slots=True)
@@ -49,6 +64,25 @@ class _OpTally:
     message: str
     client_mac: str | None = None
     server_mac: str | None = None
+
+
+@dataclass(slots=True)
+class _ValueTally:
+    client_ip: str | None
+    server_ip: str | None
+    protocol: str
+    transport: Transport
+    port: int
+    address: str
+    bits: int
+    first: float
+    last: float
+    count: int
+    frame: int
+    minimum: WrittenValue
+    maximum: WrittenValue
+    last_value: WrittenValue
+    message: str
 
 
 @dataclass(slots=True)
@@ -85,6 +119,9 @@ class Tally:
         self._comms: list[Communication] = []
         self._l2: dict[tuple[str | None, str | None, str], list[Any]] = {}
         self.anomaly_totals: dict[str, int] = {}
+        self._values: dict[tuple[object, ...], _ValueTally] = {}
+        self.values_skipped: dict[str, int] = {}
+        """``protocol/reason`` -> writes whose value no ``ValueWritten`` holds."""
 
     def evidence(self, frame: int | None, message: str) -> Evidence:
         """Evidence pointing at one frame of this source (0 or None: no frame)."""
@@ -163,6 +200,45 @@ class Tally:
             int(frame),
             detail,
         )
+
+    def flow_value(
+        self,
+        key: FlowKey,
+        protocol: str,
+        transport: Transport,
+        address: str,
+        bits: int,
+        entry: list[Any],
+        message: str,
+    ) -> None:
+        """Hand over a flow's writes to one address (values ``bits`` wide): ``entry``
+        is the sensors' per-flow ``[count, first time, last time, first frame,
+        minimum, maximum, last value]``; ``message`` names the request of the
+        first write."""
+        count, first, last, frame, low, high, latest = entry
+        where = (key.client_ip, key.server_ip, protocol, transport, key.server_port, address)
+        tally = self._values.get(where)
+        if tally is None:
+            if len(self._values) >= MAX_VALUE_ADDRESSES:
+                self.value_skipped(protocol, "too_many_addresses", int(count))
+                return
+            self._values[where] = _ValueTally(
+                key.client_ip, key.server_ip, protocol, transport, key.server_port, address,
+                bits, first, last, int(count), int(frame), low, high, latest, message,
+            )  # fmt: skip
+            return
+        tally.count += int(count)
+        if first < tally.first:
+            tally.first, tally.frame, tally.message = first, int(frame), message
+        if last >= tally.last:
+            tally.last, tally.last_value = last, latest
+        tally.minimum = min(tally.minimum, low)
+        tally.maximum = max(tally.maximum, high)
+
+    def value_skipped(self, protocol: str, reason: str, count: int = 1) -> None:
+        """Count writes whose value is not recorded (too long, not a number ...)."""
+        label = f"{protocol}/{reason}"
+        self.values_skipped[label] = self.values_skipped.get(label, 0) + count
 
     def anomaly(
         self, protocol: str, kind: str, ip: str | None, ts: float, frame: int, detail: str = ""
@@ -322,6 +398,25 @@ class Tally:
                     o.server_mac,
                 )
             )
+        for v in sorted(self._values.values(), key=_value_order):
+            out.append(
+                ValueWritten(
+                    v.first,
+                    v.last,
+                    v.client_ip,
+                    v.server_ip,
+                    v.protocol,
+                    v.address,
+                    v.bits,
+                    v.count,
+                    v.minimum,
+                    v.maximum,
+                    v.last_value,
+                    self.evidence(v.frame, v.message),
+                    v.transport,
+                    v.port,
+                )
+            )
         for a in sorted(self._anomalies.values(), key=lambda a: (a.first, a.frame, a.kind)):
             out.append(
                 ParseAnomaly(
@@ -336,6 +431,7 @@ class Tally:
                 )
             )
         self._ops.clear()
+        self._values.clear()
         self._anomalies.clear()
         self._identities.clear()
         self._hosts.clear()
@@ -345,3 +441,9 @@ class Tally:
 
 def _comm_order(c: Communication) -> tuple[float, int]:
     return (c.first_seen, c.evidence.packet or 0)
+
+
+def _value_order(v: _ValueTally) -> tuple[float, int]:
+    # Ties (the registers of one write) keep the order the sensor handed them
+    # over in, which is the order of the addresses in the request.
+    return (v.first, v.frame)

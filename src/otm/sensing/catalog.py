@@ -46,7 +46,8 @@ CATALOG: tuple[ProtocolEntry, ...] = (
     ProtocolEntry(
         "modbus", "Modbus/TCP", "industrial",
         "unit ids; Read Device Identification (vendor, product code, revision, model, name); "
-        "Report Server ID; every function code as an operation; exceptions",
+        "Report Server ID; every function code as an operation; exceptions; values written "
+        "(5/6/15/16/22/23) per coil and register",
         True, True, True, True,
     ),
     ProtocolEntry(
@@ -58,7 +59,8 @@ CATALOG: tuple[ProtocolEntry, ...] = (
     ProtocolEntry(
         "s7comm", "Siemens S7comm (ISO-on-TCP)", "industrial",
         "SZL 0x0011/0x001C (order number, hardware, firmware, serial, module and plant names); "
-        "rack/slot; read/write var, PLC stop/start, block upload/download",
+        "rack/slot; read/write var, PLC stop/start, block upload/download; values written "
+        "(write var items of 1, 2, 4 bytes or a bit)",
         True, True, True, True,
     ),
     ProtocolEntry(

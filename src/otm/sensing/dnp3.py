@@ -22,6 +22,18 @@ as detail:
 - link services a master asks for without user data
   (``link_reset_link_states``, ``link_request_link_status`` ...).
 
+Values written (``ValueWritten``): the analog output blocks (group 41,
+variations 1-4: int32, int16, float32, float64; the status octet is not a
+value) of ``operate``, ``direct_operate`` and ``direct_operate_nr``
+requests, at address ``o<outstation>:ao:<index>`` (the outstation's link
+address and the point index, from the object prefix or the start of the
+range).  ``select`` is not a write (its ``operate`` follows with the same
+value); control relay output blocks (group 12) carry a command, not a value,
+and stay operations.  NaN and infinities are not recorded (counted in
+``values_skipped`` as ``not_finite``), nor outputs beyond
+``MAX_WRITE_ADDRESSES`` a flow.  The values are read once per distinct
+request body, with the rest of the request's analysis (the cache below).
+
 Identity, only from frames a device sent: its link address
 (``dnp3_master_address`` when DIR = 1, ``dnp3_address`` when DIR = 0;
 reserved addresses 0xFFF0-0xFFFF are not identities but
@@ -44,6 +56,8 @@ and ``request_from_outstation``.
 
 from __future__ import annotations
 
+import math
+import struct
 from dataclasses import dataclass
 
 from otm.capture.interfaces import FlowKey
@@ -53,14 +67,16 @@ from otm.protocols.common import Anomaly
 from otm.protocols.dnp3 import codec
 from otm.protocols.dnp3.constants import (
     DEVICE_ATTRIBUTES_GROUP,
+    INDEX_PREFIX_SIZES,
     LINK_OPERATION_CATEGORY,
+    START_STOP_WIDTHS,
     FunctionCode,
     link_operation_name,
     operation_category,
     operation_name,
 )
 from otm.protocols.dnp3.framing import frame_length
-from otm.protocols.dnp3.messages import Request, Response
+from otm.protocols.dnp3.messages import ObjectHeader, Request, Response
 from otm.protocols.dnp3.objects import device_attributes
 from otm.protocols.dnp3.reassembly import TransportReassembler
 from otm.sensing.aggregate import Tally
@@ -76,6 +92,21 @@ analysed each time."""
 
 MAX_SHAPES = 256
 """Distinct response shapes validated per flow."""
+
+MAX_WRITE_ADDRESSES = 4096
+"""Analog outputs whose written values a flow keeps (beyond: counted, not kept)."""
+
+ANALOG_OUTPUT_GROUP = 41
+_OPERATES = frozenset(
+    {FunctionCode.OPERATE, FunctionCode.DIRECT_OPERATE, FunctionCode.DIRECT_OPERATE_NR}
+)
+_ANALOG_OUTPUT = {
+    1: (4, struct.Struct("<i")),
+    2: (2, struct.Struct("<h")),
+    3: (4, struct.Struct("<f")),
+    4: (8, struct.Struct("<d")),
+}
+"""Group 41 variation -> (value octets, their layout); a status octet follows each."""
 
 MAX_ASSOCIATIONS = 64
 """(direction, source, destination) triples per flow with their own transport
@@ -116,6 +147,9 @@ class _RequestInfo:
 
     anomaly: Anomaly | None
     reads_attributes: bool
+    outputs: tuple[tuple[int, int, int | float], ...] = ()
+    """(point index, bits, value) of the analog outputs an operate request sets."""
+    not_finite: int = 0
 
 
 class Dnp3Sensor:
@@ -143,7 +177,46 @@ def analyse_request(fragment: bytes) -> _RequestInfo:
     reads = message.function_code == FunctionCode.READ and any(
         h.group == DEVICE_ATTRIBUTES_GROUP for h in message.objects
     )
-    return _RequestInfo(None, reads)
+    if message.function_code not in _OPERATES:
+        return _RequestInfo(None, reads)
+    outputs: list[tuple[int, int, int | float]] = []
+    not_finite = 0
+    for header in message.objects:
+        layout = _ANALOG_OUTPUT.get(header.variation)
+        bits = 8 * layout[0] if layout is not None else 0
+        for index, value in analog_outputs(header):
+            if isinstance(value, float) and not math.isfinite(value):
+                not_finite += 1
+            else:
+                outputs.append((index, bits, value))
+    return _RequestInfo(None, reads, tuple(outputs), not_finite)
+
+
+def analog_outputs(header: ObjectHeader) -> list[tuple[int, int | float]]:
+    """(point index, value) of a header's analog output blocks (group 41).
+
+    Indexes come from the object prefix (1, 2 or 4 octets), or count up from
+    the start of a start-stop range without prefix; other layouts (a count
+    without prefix, size prefixes) name no point and give nothing.
+    """
+    layout = _ANALOG_OUTPUT.get(header.variation)
+    if header.group != ANALOG_OUTPUT_GROUP or layout is None or not header.data:
+        return []
+    size, value_format = layout
+    data = header.data
+    prefix = INDEX_PREFIX_SIZES.get(header.prefix_code, 0)
+    if header.prefix_code and not prefix:
+        return []
+    start = header.start
+    if not prefix and (start is None or header.range_code not in START_STOP_WIDTHS):
+        return []
+    step = prefix + size + 1
+    out: list[tuple[int, int | float]] = []
+    # The walk sized ``data`` as whole objects: len(data) // step of them.
+    for n, at in enumerate(range(0, len(data) - step + 1, step)):
+        index = int.from_bytes(data[at : at + prefix], "little") if prefix else (start or 0) + n
+        out.append((index, value_format.unpack_from(data, at + prefix)[0]))
+    return out
 
 
 def attribute_fields(response: Response) -> dict[str, str | int]:
@@ -173,6 +246,7 @@ class Dnp3Stream:
         "tally",
         "transport",
         "valid",
+        "values",
         "wanted",
     )
 
@@ -196,6 +270,9 @@ class Dnp3Stream:
         self.wanted: set[int] = set()  # outstation << 16 | master asked for group 0
         self.valid = False
         self.flipped = False
+        # outstation << 40 | bits << 32 | index -> [count, first, last, frame, min, max,
+        # last, function]
+        self.values: dict[int, list[float]] = {}
 
     # -- per frame ----------------------------------------------------------------
 
@@ -308,6 +385,30 @@ class Dnp3Stream:
             self._anomaly(info.anomaly.kind.value, from_client, frame, ts, info.anomaly.detail)
         if info.reads_attributes and len(self.wanted) < MAX_ASSOCIATIONS:
             self.wanted.add((destination << 16) | source)
+        if info.outputs or info.not_finite:
+            self._outputs(info, function, destination, frame, ts)
+
+    def _outputs(
+        self, info: _RequestInfo, function: int, outstation: int, frame: int, ts: float
+    ) -> None:
+        if info.not_finite:
+            self.tally.value_skipped(PROTOCOL, "not_finite", info.not_finite)
+        for index, bits, value in info.outputs:
+            code = (outstation << 40) | (bits << 32) | index
+            entry = self.values.get(code)
+            if entry is None:
+                if len(self.values) >= MAX_WRITE_ADDRESSES:
+                    self.tally.value_skipped(PROTOCOL, "too_many_addresses")
+                    continue
+                self.values[code] = [1, ts, ts, frame, value, value, value, function]
+                continue
+            entry[0] += 1
+            entry[2] = ts
+            if value < entry[4]:
+                entry[4] = value
+            elif value > entry[5]:
+                entry[5] = value
+            entry[6] = value
 
     def _response(
         self,
@@ -418,6 +519,14 @@ class Dnp3Stream:
                 self.key, PROTOCOL, self.transport, name, category, entry, detail
             )
         self.ops.clear()
+        for code, entry in self.values.items():
+            address = f"o{code >> 40}:ao:{code & 0xFFFFFFFF}"
+            bits = (code >> 32) & 0xFF
+            message = f"dnp3 {operation_name(int(entry[7]))} request"
+            self.tally.flow_value(
+                self.key, PROTOCOL, self.transport, address, bits, entry[:7], message
+            )
+        self.values.clear()
 
     def on_checkpoint(self, ts: float) -> None:
         """Live capture: hand over the counts so far (the flow goes on)."""

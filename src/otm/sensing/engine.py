@@ -32,6 +32,8 @@ class SensingStats:
     anomalies: dict[str, int] = field(default_factory=dict)
     malformed: dict[str, int] = field(default_factory=dict)
     gaps: int = 0
+    values_skipped: dict[str, int] = field(default_factory=dict)
+    """``protocol/reason`` -> writes whose value no ``ValueWritten`` holds."""
     walk: WalkStats | None = None
 
 
@@ -168,6 +170,7 @@ class PassiveEngine:
             anomalies=dict(self.tally.anomaly_totals),
             malformed=dict(ws.malformed),
             gaps=ws.gaps,
+            values_skipped=dict(self.tally.values_skipped),
             walk=ws,
         )
         return SensingResult(self.tally.flush(), stats)

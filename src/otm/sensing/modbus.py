@@ -18,6 +18,28 @@ without paying a decode per packet.  Responses teach identity:
 Exception responses count as operations named ``exception_<name>`` in the
 ``exception`` category on the same link, so an exception storm is visible.
 
+Values written (``ValueWritten``, address ``u<unit>:co:<n>`` or
+``u<unit>:hr:<n>``, ``n`` the 0-based PDU address), read from the request's
+bytes in place and kept per flow in a dict keyed by (table, unit, address)
+like the operation counts:
+
+- 5 write single coil: 0 or 1 (0x0000 / 0xFF00; any other value is
+  illegal, counted in ``values_skipped`` as ``bad_coil_value``);
+- 6 write single register: the register, unsigned 16-bit;
+- 15 write multiple coils: each coil, 0 or 1, at its own address;
+- 16 write multiple registers: each register at its own address;
+- 22 mask write register: the result is ``(current AND and_mask) OR
+  (or_mask AND NOT and_mask)``, which depends on the register's current
+  value, unseen on the wire; only an AND mask of 0 sets the whole register
+  (to the OR mask), so only then is a value recorded; other masks are
+  counted as ``mask_write_partial`` (the write is still an ``Operation``);
+- 23 read/write multiple registers: the registers of the write part.
+
+A flow keeps at most ``MAX_WRITE_ADDRESSES`` addresses; writes to more are
+counted as ``too_many_addresses``.  A write request whose quantity and byte
+count disagree with its length (its shape was validated on an earlier ADU of
+the same length) records nothing and counts as ``inconsistent_write``.
+
 Modbus RTU over TCP: some gateways carry serial RTU frames (address, PDU,
 CRC) on port 502 instead of MBAP ADUs.  The port's framer
 (``otm.protocols.modbus.rtu.frame_length_tcp``) cuts CRC-valid RTU frames
@@ -83,6 +105,17 @@ _EXCEPTION_BIT = 1 << 40
 _RTU_BIT = 1 << 41
 """Operation key bits: an exception response; an RTU frame (``modbus-rtu``)."""
 
+MAX_WRITE_ADDRESSES = 4096
+"""Addresses whose written values a flow keeps; an HMI writes a few hundred
+setpoints over a connection, a sweep of writes more (counted, not kept)."""
+
+_WRITE_CODES = frozenset({5, 6, 15, 16, 22, 23})
+"""Function codes whose requests carry values written."""
+
+_REGISTER = 1 << 32
+"""Value key bit: a holding register (coil without it); the unit is bits 16-23,
+the address bits 0-15, and ``_RTU_BIT`` marks an RTU frame."""
+
 
 class ModbusSensor:
     """Registers the Modbus/TCP stream handler on port 502."""
@@ -99,7 +132,18 @@ class ModbusSensor:
 class ModbusStream:
     """One Modbus/TCP connection."""
 
-    __slots__ = ("key", "labels", "ops", "rtu", "rtu_units", "shapes", "tally", "units", "valid")
+    __slots__ = (
+        "key",
+        "labels",
+        "ops",
+        "rtu",
+        "rtu_units",
+        "shapes",
+        "tally",
+        "units",
+        "valid",
+        "values",
+    )
 
     def __init__(self, key: FlowKey, tally: Tally, labels: FlowLabels) -> None:
         self.key = key
@@ -111,6 +155,8 @@ class ModbusStream:
         self.valid = False
         self.rtu = False  # the flow carried RTU frames
         self.rtu_units: set[int] = set()
+        # value key -> [count, first, last, frame, minimum, maximum, last value, function code]
+        self.values: dict[int, list[float]] = {}
 
     def on_pdu(self, pdu: bytes, from_client: bool, frame: int, ts: float) -> None:
         """One whole Modbus ADU (or, from an RTU gateway, one or more RTU frames)."""
@@ -137,6 +183,8 @@ class ModbusStream:
             else:
                 entry[0] += 1
                 entry[2] = ts
+            if fc in _WRITE_CODES:
+                self._writes(pdu, 7, len(pdu), pdu[6] << 16, frame, ts)
             return
         unit = pdu[6]
         if unit not in self.units:
@@ -224,6 +272,8 @@ class ModbusStream:
                 sub = _sub_code(msg)
                 code |= ((sub if sub is not None else 0xFFFF) + 1) << 16
             self._count(code, frame, ts)
+            if msg.function_code in _WRITE_CODES:
+                self._writes(data, 1, len(data) - 2, _RTU_BIT | (unit << 16), frame, ts)
             return
         if unit not in self.rtu_units:
             self.rtu_units.add(unit)
@@ -242,6 +292,93 @@ class ModbusStream:
         else:
             entry[0] += 1
             entry[2] = ts
+
+    # -- values written -------------------------------------------------------------
+
+    def _writes(self, buf: bytes, at: int, end: int, unit: int, frame: int, ts: float) -> None:
+        """The values of the write request whose PDU is ``buf[at:end]`` (function
+        code first; ``unit``: the unit and RTU bits of the value keys)."""
+        fc = buf[at]
+        size = end - at
+        if fc in (5, 6):
+            if size != 5:
+                self._skip(unit, "inconsistent_write")
+                return
+            address = (buf[at + 1] << 8) | buf[at + 2]
+            value = (buf[at + 3] << 8) | buf[at + 4]
+            if fc == 6:
+                self._value(_REGISTER | unit | address, value, fc, frame, ts)
+            elif value in (0, 0xFF00):
+                self._value(unit | address, 1 if value else 0, fc, frame, ts)
+            else:
+                self._skip(unit, "bad_coil_value")
+            return
+        if fc == 22:
+            if size != 7:
+                self._skip(unit, "inconsistent_write")
+                return
+            if buf[at + 3] or buf[at + 4]:
+                self._skip(unit, "mask_write_partial")
+                return
+            address = (buf[at + 1] << 8) | buf[at + 2]
+            value = (buf[at + 5] << 8) | buf[at + 6]
+            self._value(_REGISTER | unit | address, value, fc, frame, ts)
+            return
+        if fc == 23:
+            head, count_at = at + 4, at + 9  # the write part follows the read part
+        else:
+            head, count_at = at, at + 5
+        if size < count_at - at + 1:
+            self._skip(unit, "inconsistent_write")
+            return
+        start = (buf[head + 1] << 8) | buf[head + 2]
+        quantity = (buf[head + 3] << 8) | buf[head + 4]
+        count = buf[count_at]
+        data = count_at + 1
+        needed = (quantity + 7) >> 3 if fc == 15 else 2 * quantity
+        if count != needed or end - data != count or start + quantity > 0x10000:
+            self._skip(unit, "inconsistent_write")
+            return
+        if fc == 15:
+            for i in range(quantity):
+                bit = (buf[data + (i >> 3)] >> (i & 7)) & 1
+                self._value(unit | (start + i), bit, fc, frame, ts)
+        else:
+            for i in range(quantity):
+                at_i = data + 2 * i
+                value = (buf[at_i] << 8) | buf[at_i + 1]
+                self._value(_REGISTER | unit | (start + i), value, fc, frame, ts)
+
+    def _value(self, code: int, value: int, fc: int, frame: int, ts: float) -> None:
+        entry = self.values.get(code)
+        if entry is None:
+            if len(self.values) >= MAX_WRITE_ADDRESSES:
+                self._skip(code, "too_many_addresses")
+                return
+            self.values[code] = [1, ts, ts, frame, value, value, value, fc]
+            return
+        entry[0] += 1
+        entry[2] = ts
+        if value < entry[4]:
+            entry[4] = value
+        elif value > entry[5]:
+            entry[5] = value
+        entry[6] = value
+
+    def _skip(self, code: int, reason: str) -> None:
+        self.tally.value_skipped(RTU_PROTOCOL if code & _RTU_BIT else PROTOCOL, reason)
+
+    def _hand_over_values(self) -> None:
+        for code, entry in self.values.items():
+            protocol = RTU_PROTOCOL if code & _RTU_BIT else PROTOCOL
+            table = "hr" if code & _REGISTER else "co"
+            address = f"u{(code >> 16) & 0xFF}:{table}:{code & 0xFFFF}"
+            message = f"{protocol} {operation_name(int(entry[7]), None)} request"
+            bits = 16 if code & _REGISTER else 1
+            self.tally.flow_value(
+                self.key, protocol, Transport.TCP, address, bits, entry[:7], message
+            )
+        self.values.clear()
 
     def _anomaly(self, kind: str, from_client: bool, frame: int, ts: float, detail: str) -> None:
         ip = self.key.client_ip if from_client else self.key.server_ip
@@ -271,6 +408,8 @@ class ModbusStream:
                 self.key, protocol, Transport.TCP, name, category, entry, (("unit_id", unit),)
             )
         self.ops.clear()
+        if self.values:
+            self._hand_over_values()
 
     def on_checkpoint(self, ts: float) -> None:
         """Live capture: hand over the counts so far (the connection goes on)."""
