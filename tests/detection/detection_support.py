@@ -10,6 +10,7 @@ from otm.observations.records import (
     Operation,
     ParseAnomaly,
     Transport,
+    ValueWritten,
 )
 
 EV = Evidence("capture", "test.pcap", 1, "test")
@@ -39,6 +40,16 @@ def ident(ip: str, protocol: str, t: float = 100.0, component: str | None = None
     return Identity(t, ip, None, protocol, dict(fields), EV, component)
 
 
+def written(
+    client: str, server: str, address: str, low: float, high: float | None = None,
+    protocol: str = "modbus", count: int = 1, t: float = 100.0, bits: int = 16,
+) -> ValueWritten:  # fmt: skip
+    """``count`` writes of values from ``low`` to ``high`` (the last one) to an address."""
+    high = low if high is None else high
+    return ValueWritten(t, t + 1, client, server, protocol, address, bits, count, low, high,
+                        high, EV, port=502)  # fmt: skip
+
+
 def anomaly(ip: str, kind: str = "invalid_length", count: int = 3) -> ParseAnomaly:
     return ParseAnomaly(100.0, 101.0, "modbus", kind, count, EV, ip)
 
@@ -49,6 +60,8 @@ NORMAL = [
     comm("10.0.0.9", "10.0.0.5"),
     op("10.0.0.9", "10.0.0.5", "read_holding_registers", "read", count=100),
     op("10.0.0.9", "10.0.0.5", "write_single_register", "write", count=3),
+    written("10.0.0.9", "10.0.0.5", "u1:hr:10", 40, 60, count=3),
     ident("10.0.0.5", "modbus", vendor="Schneider Electric", model="M340", firmware="v3.40"),
 ]
-"""A SCADA host (.9) polling and writing one PLC (.5)."""
+"""A SCADA host (.9) polling and writing one PLC (.5): a setpoint (holding register
+10 of unit 1) between 40 and 60."""

@@ -31,7 +31,7 @@ from detection_labels import (
     rules_covered,
     tshark_counts,
 )
-from detection_support import NORMAL, anomaly, comm, ident, op, seen
+from detection_support import NORMAL, anomaly, comm, ident, op, seen, written
 
 from otm.detection import KINDS, Baseline, DetectionEngine, PlantContext, default_rules
 from otm.model.plant import ConduitSpec
@@ -183,6 +183,10 @@ RULE_CASES: dict[str, tuple[Case, Case]] = {
                        ([comm(SCADA, PLC)], PlantContext(levels={SCADA: 2.0, PLC: 1.0}))),
     "OTM-CROSS-ZONE": (([comm(SCADA, PLC, "s7comm", 102)], ZONED),
                        ([comm(SCADA, PLC)], ZONED)),
+    "OTM-SETPOINT-RANGE": (([written(SCADA, PLC, "u1:hr:10", 90)], None),
+                           ([written(SCADA, PLC, "u1:hr:10", 39, 61)], None)),
+    "OTM-NEW-WRITE-ADDRESS": (([written(SCADA, PLC, "u1:hr:11", 5)], None),
+                              ([written(SCADA, PLC, "u1:co:11", 1, bits=1)], None)),
     "OTM-MALFORMED": (([anomaly(SCADA)], None),
                       (NORMAL, None)),
 }  # fmt: skip

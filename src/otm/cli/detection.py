@@ -126,6 +126,7 @@ def baseline_show(db: DbOption = None) -> None:
     writers = sorted(f"{c} -> {s} ({p})" for (s, p), cs in base.writers.items() for c in cs)
     table.add_row("writers", "\n".join(writers[:20]) + (" ..." if len(writers) > 20 else ""))
     table.add_row("identities", str(len(base.identity)))
+    table.add_row("addresses written", str(len(base.values)))
     console.print(table)
 
 

@@ -4,14 +4,18 @@ Learnt from the same observations the inventory is built from, so a
 capture of normal operation (or a week of live traffic) becomes: the hosts
 and their MACs, the links (client, server, protocol, port), the operations
 each link carried, who wrote to or commanded each server over each
-protocol, the protocols each host speaks, and the identity each device gave
-(firmware, model, serial ...).  Endpoints are named as links name them: the
+protocol, the protocols each host speaks, the identity each device gave
+(firmware, model, serial ...), and the range of the values written to each
+address of each server (``values``: per (server, protocol, address) the
+smallest and largest value written and who wrote them, from
+``ValueWritten``).  Endpoints are named as links name them: the
 IP address, or the MAC for traffic without one.
 
 Learning only adds; ``frozen`` says the learning phase is over (the
 detectors then compare against it).  Accepting an alert folds the
 observations behind it into the baseline (``learn``), so the same thing is
-normal from then on.  ``to_dict``/``from_dict`` carry it to the store.
+normal from then on.  ``to_dict``/``from_dict`` carry it to the store; a
+dict written before ``values`` existed reads with none learnt.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from otm.observations.records import (
     Identity,
     Observation,
     Operation,
+    ValueWritten,
 )
 
 SCHEMA = "otm.baseline/1"
@@ -40,6 +45,18 @@ IDENTITY_FIELDS = frozenset(
 
 LinkKey = tuple[str, str, str, int]
 """(client, server, protocol, port)."""
+
+ValueKey = tuple[str, str, str]
+"""(server, protocol, address) of values written."""
+
+
+@dataclass
+class WrittenRange:
+    """The values written to one address while learning: their range and writers."""
+
+    minimum: int | float
+    maximum: int | float
+    writers: set[str] = field(default_factory=set)
 
 
 def endpoint(ip: str | None, mac: str | None) -> str | None:
@@ -58,6 +75,7 @@ class Baseline:
     writers: dict[tuple[str, str], set[str]] = field(default_factory=dict)
     protocols: dict[str, set[str]] = field(default_factory=dict)
     identity: dict[tuple[str, str, str, str], str] = field(default_factory=dict)
+    values: dict[ValueKey, WrittenRange] = field(default_factory=dict)
     first: float | None = None
     last: float | None = None
     observations: int = 0
@@ -80,6 +98,8 @@ class Baseline:
                 self._operation(obs)
             elif isinstance(obs, Identity):
                 self._identity(obs)
+            elif isinstance(obs, ValueWritten):
+                self._written(obs)
             else:
                 continue
             taken += 1
@@ -128,6 +148,21 @@ class Baseline:
             if name in IDENTITY_FIELDS:
                 self.identity[(where, obs.protocol, obs.component or "", name)] = str(value)
 
+    def _written(self, obs: ValueWritten) -> None:
+        self._span(obs.first_seen, obs.last_seen)
+        server = obs.server_ip
+        if server is None:
+            return
+        key = (server, obs.protocol, obs.address)
+        known = self.values.get(key)
+        if known is None:
+            known = self.values[key] = WrittenRange(obs.minimum, obs.maximum)
+        else:
+            known.minimum = min(known.minimum, obs.minimum)
+            known.maximum = max(known.maximum, obs.maximum)
+        if obs.client_ip is not None:
+            known.writers.add(obs.client_ip)
+
     # -- questions --------------------------------------------------------------------
 
     def reached(self, client: str, server: str) -> bool:
@@ -159,6 +194,10 @@ class Baseline:
             "writers": [[*k, sorted(v)] for k, v in sorted(self.writers.items())],
             "protocols": {h: sorted(p) for h, p in sorted(self.protocols.items())},
             "identity": [[*k, v] for k, v in sorted(self.identity.items())],
+            "values": [
+                [*k, r.minimum, r.maximum, sorted(r.writers)]
+                for k, r in sorted(self.values.items())
+            ],
         }
 
     @classmethod
@@ -174,6 +213,10 @@ class Baseline:
             writers={(s, p): set(clients) for s, p, clients in data["writers"]},
             protocols={h: set(p) for h, p in data["protocols"].items()},
             identity={(w, p, c, f): v for w, p, c, f, v in data["identity"]},
+            values={
+                (s, p, a): WrittenRange(low, high, set(writers))
+                for s, p, a, low, high, writers in data.get("values", [])
+            },
             first=data["first"],
             last=data["last"],
             observations=int(data["observations"]),

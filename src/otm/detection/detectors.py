@@ -15,6 +15,17 @@ and a user's file choose which kinds run with which settings.  Kinds:
 ``operation``        any operation matching ``names`` (``protocol:name`` or
                      ``name`` globs) or ``categories``; ``unless_known`` skips
                      those the link already carried while learning
+``value_range``      ``check: range`` (the default): a ``ValueWritten`` whose smallest or
+                     largest value lies outside the range learnt for that (server,
+                     protocol, address), widened on each side by ``margin`` (a fraction
+                     of the learnt span, default 0.1) but at least ``min_margin``
+                     (absolute, default 1: a value always written alike may move by
+                     one step); addresses never written while learning are not judged.
+                     ``check: new_address``: a write to such an address (a separate
+                     rule, so that it can be rated or disabled on its own).  Both judge
+                     values of ``min_bits`` (default 2) bits or more: a coil or an S7
+                     bit is a command (start, stop, acknowledge), not a parameter, and
+                     who sends commands is ``new_writer``'s business
 ``identity_change``  an identity field (``fields``) that differs from the baseline's
 ``identity_fact``    an identity field (``field``) present, optionally with one of
                      ``values``: a clear-text SNMP community, OPC UA without security
@@ -57,6 +68,7 @@ from otm.observations.records import (
     Observation,
     Operation,
     ParseAnomaly,
+    ValueWritten,
 )
 
 CONTROL_ROLES = frozenset({"plc", "rtu", "io-module", "hmi", "engineering-workstation"})
@@ -453,6 +465,78 @@ def cross_zone(
     )
 
 
+def value_range(
+    rule: Rule, obs: Observation, base: Baseline, ctx: PlantContext
+) -> Iterator[Finding]:
+    if not base.frozen or not isinstance(obs, ValueWritten) or obs.server_ip is None:
+        return
+    if obs.bits < int(rule.param("min_bits", 2)):
+        return
+    client, server = obs.client_ip or "?", obs.server_ip
+    learnt = base.values.get((server, obs.protocol, obs.address))
+    subjects = (client, server) if obs.client_ip else (server,)
+    if rule.param("check", "range") == "new_address":
+        if learnt is not None:
+            return
+        yield _finding(
+            rule,
+            f"{server}|{obs.protocol}|{obs.address}",
+            obs,
+            subjects,
+            f"{client} writes {obs.protocol} {obs.address} of {server} "
+            f"({_values(obs.minimum, obs.maximum)}); nobody wrote it while learning",
+            obs.evidence,
+            obs.count,
+            protocol=obs.protocol,
+            address=obs.address,
+            minimum=obs.minimum,
+            maximum=obs.maximum,
+            last_value=obs.last_value,
+        )
+        return
+    if learnt is None:
+        return  # never written while learning: the new_address check's business
+    slack = max(
+        (learnt.maximum - learnt.minimum) * float(rule.param("margin", 0.1)),
+        float(rule.param("min_margin", 1)),
+    )
+    low, high = learnt.minimum - slack, learnt.maximum + slack
+    if low <= obs.minimum and obs.maximum <= high:
+        return
+    yield _finding(
+        rule,
+        f"{server}|{obs.protocol}|{obs.address}",
+        obs,
+        subjects,
+        f"{client} writes {_values(obs.minimum, obs.maximum)} to {obs.protocol} {obs.address} "
+        f"of {server}; learnt {_values(learnt.minimum, learnt.maximum)}, "
+        f"allowed {_number(low)} to {_number(high)}",
+        obs.evidence,
+        obs.count,
+        protocol=obs.protocol,
+        address=obs.address,
+        minimum=obs.minimum,
+        maximum=obs.maximum,
+        last_value=obs.last_value,
+        baseline_minimum=learnt.minimum,
+        baseline_maximum=learnt.maximum,
+        baseline_writers=sorted(learnt.writers),
+    )
+
+
+def _values(low: float, high: float) -> str:
+    return _number(low) if low == high else f"{_number(low)} to {_number(high)}"
+
+
+def _number(value: float) -> str:
+    """A value as an analyst reads it: integers whole, other floats to 7 digits."""
+    if isinstance(value, int):
+        return str(value)
+    if value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return f"{value:.7g}"
+
+
 _STEPS = (0.0, 1.0, 2.0, 3.0, 3.5, 4.0, 5.0)
 
 
@@ -473,6 +557,7 @@ DETECTORS: dict[str, Detector] = {
     "anomaly": anomaly,
     "remote_access": remote_access,
     "level_skip": level_skip,
+    "value_range": value_range,
     "cross_zone": cross_zone,
 }
 """Per-observation detectors by kind; ``sweep`` is the batch detector (``sweeps``)."""
@@ -494,6 +579,7 @@ ACCEPTS: dict[str, tuple[type, ...]] = {
     "remote_access": (Communication,),
     "level_skip": (Communication,),
     "cross_zone": (Communication,),
+    "value_range": (ValueWritten,),
 }
 """The observation types each kind's detector reads: the engine hands it only
 those (calling every detector on every observation was a third of detection's
