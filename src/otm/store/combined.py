@@ -2,8 +2,9 @@
 
 Each aspect of the database is a ``SqlStore`` subclass of its own module
 (inventory in ``repository``, monitoring in ``monitoring``, detection in
-``detection``, vulnerability advisories in ``vulns``); the faces open one ``Store`` that has them all, while a
-service that needs one aspect names that class in its signature.
+``detection``, vulnerability advisories in ``vulns``); the faces open one
+``Store`` that has them all, while a service that needs one aspect names
+that class in its signature.
 """
 
 from __future__ import annotations
