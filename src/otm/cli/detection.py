@@ -182,7 +182,8 @@ def alerts_list(
     ] = "table",
     limit: Annotated[int | None, typer.Option(help="At most this many.", min=1)] = None,
 ) -> None:
-    """The alerts, most severe first (open and acknowledged unless --status or --all)."""
+    """The alerts, most severe first (open and acknowledged unless --status or --all);
+    the id column is the alert's hash, which every command takes."""
     found = _select(db, status, severity, rule, host, all_, limit)
     if format in ("json", "jsonl", "cef", "leef"):
         for line in siem.lines(found, "jsonl" if format == "json" else format):
@@ -191,19 +192,21 @@ def alerts_list(
     if format != "table":
         raise _fail(f"unknown format {format!r}: use table, json, cef or leef")
     table = Table(title=f"Alerts ({len(found)})")
-    table.add_column("id (rule:hash)", no_wrap=True)
-    for col in ("severity", "count", "last seen (UTC)", "status"):
-        table.add_column(col, no_wrap=True)
-    table.add_column("what", overflow="fold", min_width=20)
+    table.add_column("id", no_wrap=True)
+    table.add_column("severity", no_wrap=True)
+    table.add_column("count", no_wrap=True, justify="right")
+    table.add_column("rule", overflow="fold")
+    table.add_column("what", overflow="fold", ratio=1)
     for a in found:
         d = a.data
+        last = (iso(d["last_seen"]) or "")[:16].replace("T", " ")
+        state = "" if a.status == "open" else f"; {a.status}"
         table.add_row(
-            a.id,
+            a.id.rsplit(":", 1)[-1],
             d["severity"],
             str(d["count"]),
-            (iso(d["last_seen"]) or "")[:19].replace("T", " "),
-            a.status,
-            escape(d["message"]),
+            d["rule_id"],
+            escape(f"{d['message']} [last {last}{state}]"),
         )
     console.print(table)
 

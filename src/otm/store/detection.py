@@ -165,12 +165,19 @@ class DetectionStore(SqlStore):
         return found[:limit] if limit is not None else found
 
     def alert(self, alert_id: str) -> StoredAlert | None:
-        """One alert by id, or by a unique prefix of its id."""
+        """One alert by id, by a unique prefix of its id, or by its hash alone
+        (the part after the colon, or a unique prefix of it: what tables show)."""
         a = t.alerts.c
         with self._read("read an alert") as conn:
             rows = conn.execute(
                 sa.select(a.id, a.body, a.status, a.updated_at)
-                .where(sa.or_(a.id == alert_id, a.id.startswith(alert_id, autoescape=True)))
+                .where(
+                    sa.or_(
+                        a.id == alert_id,
+                        a.id.startswith(alert_id, autoescape=True),
+                        a.id.contains(":" + alert_id, autoescape=True),
+                    )
+                )
                 .limit(3)
             ).all()
         exact = [r for r in rows if r.id == alert_id]
