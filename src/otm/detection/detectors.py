@@ -104,6 +104,25 @@ def _finding(
     return Finding(rule, key, first, last, subjects, message, evidence, count, details, obs)
 
 
+def _about_operation(
+    rule: Rule, obs: Operation, ends: tuple[str, str], key: str, message: str, **details: object
+) -> Finding:
+    """A finding about one operation on a link: its count, its name and category."""
+    return _finding(
+        rule,
+        key,
+        obs,
+        ends,
+        message,
+        obs.evidence,
+        obs.count,
+        protocol=obs.protocol,
+        operation=obs.name,
+        category=obs.category,
+        **details,
+    )
+
+
 def _span(obs: Observation) -> tuple[float, float]:
     if isinstance(obs, AssetSeen | Identity):
         return obs.time, obs.time
@@ -201,17 +220,12 @@ def new_operation(
     if categories is not None and obs.category not in categories:
         return
     client, server = ends
-    yield _finding(
+    yield _about_operation(
         rule,
-        f"{client}>{server}|{obs.protocol}|{obs.name}",
         obs,
         ends,
+        f"{client}>{server}|{obs.protocol}|{obs.name}",
         f"{client} asks {server} for {obs.protocol} {obs.name} ({obs.category}) for the first time",
-        obs.evidence,
-        obs.count,
-        protocol=obs.protocol,
-        operation=obs.name,
-        category=obs.category,
     )
 
 
@@ -233,17 +247,12 @@ def new_writer(
         if writers
         else "nobody did while learning"
     )
-    yield _finding(
+    yield _about_operation(
         rule,
-        f"{client}>{server}|{obs.protocol}",
         obs,
         ends,
+        f"{client}>{server}|{obs.protocol}",
         f"{client} sends {obs.protocol} {obs.name} ({obs.category}) to {server}; {usual}",
-        obs.evidence,
-        obs.count,
-        protocol=obs.protocol,
-        operation=obs.name,
-        category=obs.category,
         baseline_writers=sorted(writers),
     )
 
@@ -286,17 +295,12 @@ def operation(rule: Rule, obs: Observation, base: Baseline, ctx: PlantContext) -
     if rule.param("unless_known", False) and (not base.frozen or obs.name in known):
         return
     client, server = ends
-    yield _finding(
+    yield _about_operation(
         rule,
-        f"{client}>{server}|{obs.protocol}|{obs.name}",
         obs,
         ends,
+        f"{client}>{server}|{obs.protocol}|{obs.name}",
         f"{client} -> {server}: {obs.protocol} {obs.name} ({obs.count}x)",
-        obs.evidence,
-        obs.count,
-        protocol=obs.protocol,
-        operation=obs.name,
-        category=obs.category,
         **{f"detail_{k}": v for k, v in obs.detail.items()},
     )
 
