@@ -26,52 +26,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import os
-import socket
 import statistics
-import subprocess
-import sys
 import time
-from pathlib import Path
 
-from pymodbus.datastore import ModbusDeviceContext, ModbusSequentialDataBlock, ModbusServerContext
-from pymodbus.server import ModbusTcpServer
-
+from modbus_farm import HOST, farm, free_base
 from otm.observations.records import Observation, TagSample
 from otm.polling.drivers import DriverSet
 from otm.polling.drivers.base import Driver, PollResult
 from otm.polling.poller import poll
 from otm.polling.tags import DeviceSpec, TagDocument, tags_from_document
 
-HOST = "127.0.0.1"
 TYPES = [("int16", 1), ("uint16", 1), ("uint32", 2), ("float32", 2)]
-
-
-async def serve(base_port: int, count: int) -> None:
-    """Child process: ``count`` pymodbus servers on consecutive ports."""
-    servers = []
-    for i in range(count):
-        block = ModbusSequentialDataBlock(1, [(i * 7 + n) & 0xFFFF for n in range(400)])
-        context = ModbusServerContext(devices=ModbusDeviceContext(hr=block), single=True)
-        servers.append(ModbusTcpServer(context, address=(HOST, base_port + i)))
-    tasks = [asyncio.create_task(s.serve_forever()) for s in servers]
-    await asyncio.sleep(0.5)
-    print("ready", flush=True)
-    await asyncio.gather(*tasks)
-
-
-def free_base(count: int) -> int:
-    """A base port with ``count`` free ports after it (checked, not reserved)."""
-    for base in range(20000, 60000, 1000):
-        try:
-            for port in range(base, base + count):
-                with socket.socket() as s:
-                    s.bind((HOST, port))
-        except OSError:
-            continue
-        return base
-    raise SystemExit("no free port range")
 
 
 def document(ports: list[int], tags: int, interval: float, in_flight: int) -> TagDocument:
@@ -161,29 +127,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--in-flight", type=int, default=1)
-    parser.add_argument("--serve", nargs=2, type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.serve:
-        asyncio.run(serve(*args.serve))
-        return
     base = free_base(args.devices)
-    per = -(-args.devices // args.processes)
-    children: list[subprocess.Popen[str]] = []
     ports = list(range(base, base + args.devices))
-    try:
-        for p in range(args.processes):
-            count = min(per, args.devices - p * per)
-            if count <= 0:
-                break
-            children.append(subprocess.Popen(
-                [sys.executable, str(Path(__file__).resolve()), "--serve", str(base + p * per),
-                 str(count)],
-                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-            ))  # fmt: skip
-        for child in children:
-            assert child.stdout is not None
-            if child.stdout.readline().strip() != "ready":
-                raise SystemExit("a server process did not start")
+    with farm([(HOST, port) for port in ports], args.processes) as children:
         print(
             f"otm poller vs {args.devices} pymodbus devices in {len(children)} processes, "
             f"{args.tags} tags each, {os.cpu_count()} CPUs, {args.seconds:g} s per interval"
@@ -201,12 +148,6 @@ def main() -> None:
                   f"{r['cyc50']:>6.2f} {r['cyc95']:>6.2f} {r['cyc99']:>6.2f} {r['cycmax']:>6.1f} | "
                   f"{r['missed']:>6.0f} {r['lag']:>7.1f} {r['errors']:>4.0f} {r['cpu']:>5.0f}",
                   flush=True)  # fmt: skip
-    finally:
-        for child in children:
-            child.terminate()
-        for child in children:
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                child.wait(timeout=10)
 
 
 if __name__ == "__main__":
