@@ -31,6 +31,7 @@ from otm.detection import (
     PlantContext,
     RuleSet,
     alert_from_dict,
+    alert_id,
     alert_to_dict,
     default_rules,
 )
@@ -203,10 +204,9 @@ class DetectionSession:
         findings = self._engine.detect(observations)
         if not findings:
             return out
-        touched = {f.rule.id for f in findings}
-        book = AlertBook(
-            alert_from_dict(s.data) for r in touched for s in self.store.alerts(rule=r)
-        )
+        # Only the alerts these findings land on: a plant may hold thousands.
+        touched = {alert_id(f.rule.id, f.key) for f in findings}
+        book = AlertBook(alert_from_dict(s.data) for s in self.store.alerts_by_id(touched))
         out.alerts = book.add(findings)
         out.new, out.updated = self.store.save_alerts([alert_to_dict(a) for a in out.alerts], now)
         return out

@@ -244,9 +244,7 @@ class Monitor:
                 self.status.stored += historian.write(samples)
             elif historian.pending:
                 self.status.stored += historian.flush()
-        except HistorianUnavailableError as exc:
-            self._trouble("historian", str(exc))
-        except HistorianRejectedError as exc:
+        except (HistorianUnavailableError, HistorianRejectedError) as exc:
             self._trouble("historian", str(exc))
         else:
             self._recover("historian")

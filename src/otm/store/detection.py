@@ -164,6 +164,21 @@ class DetectionStore(SqlStore):
             found = [s for s in found if subject in s.data["subjects"]]
         return found[:limit] if limit is not None else found
 
+    def alerts_by_id(self, ids: Iterable[str]) -> list[StoredAlert]:
+        """The stored alerts among these ids (the others are not stored yet)."""
+        a = t.alerts.c
+        wanted = sorted(set(ids))
+        found: list[StoredAlert] = []
+        with self._read("read alerts") as conn:
+            for start in range(0, len(wanted), 500):
+                rows = conn.execute(
+                    sa.select(a.body, a.status, a.updated_at).where(
+                        a.id.in_(wanted[start : start + 500])
+                    )
+                ).all()
+                found.extend(StoredAlert(json.loads(r.body), r.status, r.updated_at) for r in rows)
+        return found
+
     def alert(self, alert_id: str) -> StoredAlert | None:
         """One alert by id, by a unique prefix of its id, or by its hash alone
         (the part after the colon, or a unique prefix of it: what tables show)."""
