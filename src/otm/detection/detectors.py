@@ -566,7 +566,12 @@ DETECTORS: dict[str, Detector] = {
 }
 """Per-observation detectors by kind; ``sweep`` is the batch detector (``sweeps``)."""
 
-KINDS = (*DETECTORS, "sweep")
+SERVICE_KINDS = ("vulnerability",)
+"""Kinds whose findings the services raise from what they compute (a known
+vulnerability matched to an asset), not the engine from observations: their
+rules are data like the others, so a site can re-rate or disable them."""
+
+KINDS = (*DETECTORS, "sweep", *SERVICE_KINDS)
 """Every rule kind."""
 
 ACCEPTS: dict[str, tuple[type, ...]] = {
