@@ -34,6 +34,7 @@ from otm.cli import maps as map_commands
 from otm.cli import monitor as monitor_commands
 from otm.cli import plant as plant_commands
 from otm.cli import scan as scan_commands
+from otm.cli import users as user_commands
 from otm.cli import vulns as vulns_commands
 from otm.detection import RuleError
 from otm.model.monitoring import HealthStatus
@@ -503,6 +504,7 @@ monitor_commands.register(app)
 demo_commands.register(app)
 detection_commands.register(app)
 vulns_commands.register(app)
+user_commands.register(app)
 
 
 def main() -> None:

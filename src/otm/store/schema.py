@@ -512,6 +512,7 @@ alerts = sa.Table(
     sa.Column("status", sa.Text, nullable=False),
     sa.Column("body", sa.Text, nullable=False),
     sa.Column("updated_at", Time, nullable=False),
+    sa.Column("assignee", sa.Text, nullable=True),  # who works on it (revision 0008)
     sa.CheckConstraint("severity IN ('low', 'medium', 'high', 'critical')", name="severity"),
     sa.CheckConstraint("status IN ('open', 'acknowledged', 'closed', 'accepted')", name="status"),
     sa.Index(None, "last_seen"),
@@ -567,3 +568,95 @@ vuln_advisories = sa.Table(
 
 VULN_TABLES = (vuln_advisories,)
 """The tables of known vulnerabilities."""
+
+# -- who may use the console (``otm.store.access``) ---------------------------
+#
+# Users with a role and an argon2 password hash, API tokens (the secret's
+# SHA-256, never the secret), browser sessions (the cookie's SHA-256, with
+# the CSRF token the pages send back), failed logins for rate limiting, and
+# the audit trail of every state-changing request or command, each entry
+# chained to the one before by a SHA-256 so that an edit shows.  Times are
+# float seconds.
+
+ROLE_CHECK = "role IN ('viewer', 'operator', 'analyst', 'engineer', 'admin')"
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("name", sa.Text, primary_key=True),
+    sa.Column("role", sa.Text, nullable=False),
+    sa.Column("password_hash", sa.Text, nullable=False),
+    sa.Column("created_at", Time, nullable=False),
+    sa.Column("password_changed_at", Time, nullable=False),
+    sa.Column("must_change_password", sa.Boolean, nullable=False),
+    sa.Column("disabled", sa.Boolean, nullable=False),
+    sa.Column("failed_logins", sa.Integer, nullable=False),
+    sa.Column("locked_until", Time, nullable=True),
+    sa.Column("last_login", Time, nullable=True),
+    sa.CheckConstraint(ROLE_CHECK, name="role"),
+    comment="Console users: role, argon2 password hash, lockout after failed logins.",
+)
+
+api_tokens = sa.Table(
+    "api_tokens",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("user", sa.Text, sa.ForeignKey("users.name", ondelete="CASCADE"), nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("role", sa.Text, nullable=False),
+    sa.Column("secret_hash", sa.Text, nullable=False),
+    sa.Column("created_at", Time, nullable=False),
+    sa.Column("expires_at", Time, nullable=True),
+    sa.Column("last_used_at", Time, nullable=True),
+    sa.Column("revoked_at", Time, nullable=True),
+    sa.CheckConstraint(ROLE_CHECK, name="role"),
+    comment="API tokens for machines: id is the token's public part; secret_hash the SHA-256 "
+    "of its secret part; role at most the owner's.",
+)
+
+web_sessions = sa.Table(
+    "web_sessions",
+    metadata,
+    sa.Column("token_hash", sa.Text, primary_key=True),
+    sa.Column("user", sa.Text, sa.ForeignKey("users.name", ondelete="CASCADE"), nullable=False),
+    sa.Column("csrf", sa.Text, nullable=False),
+    sa.Column("created_at", Time, nullable=False),
+    sa.Column("last_seen", Time, nullable=False),
+    sa.Column("expires_at", Time, nullable=False),
+    sa.Column("address", sa.Text, nullable=False),
+    sa.Index(None, "user"),
+    comment="Signed-in browsers: token_hash the SHA-256 of the session cookie; csrf the token "
+    "state-changing requests must echo.",
+)
+
+login_failures = sa.Table(
+    "login_failures",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("time", Time, nullable=False),
+    sa.Column("address", sa.Text, nullable=False),
+    sa.Column("user", sa.Text, nullable=False),
+    sa.Index(None, "address", "time"),
+    comment="Failed logins by client address, for rate limiting (old rows are pruned).",
+)
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("time", Time, nullable=False),
+    sa.Column("user", sa.Text, nullable=False),
+    sa.Column("address", sa.Text, nullable=False),
+    sa.Column("action", sa.Text, nullable=False),
+    sa.Column("target", sa.Text, nullable=False),
+    sa.Column("outcome", sa.Text, nullable=False),
+    sa.Column("detail", sa.Text, nullable=False),
+    sa.Column("previous", sa.Text, nullable=False),
+    sa.Column("hash", sa.Text, nullable=False),
+    sa.Index(None, "time"),
+    comment="Every state-changing request or command: who, from where, what, on what, how it "
+    "ended; hash = SHA-256 over previous and the entry, chaining the log.",
+)
+
+ACCESS_TABLES = (users, api_tokens, web_sessions, login_failures, audit_log)
+"""The console's access tables, parents before children."""
