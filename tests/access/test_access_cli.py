@@ -41,7 +41,8 @@ def test_a_user_added_on_the_command_line_signs_in_with_the_printed_password(db:
 
 
 def test_a_password_from_stdin_is_kept_and_a_bad_one_refused(db: str) -> None:
-    assert _run(db, "user", "add", "bob", "--password-stdin", stdin="bob's password\n").exit_code == 0
+    added = _run(db, "user", "add", "bob", "--password-stdin", stdin="bob's password\n")
+    assert added.exit_code == 0
     with Store(db) as store:
         assert access.login(store, "bob", "bob's password", "10.0.0.1", T0).user.name == "bob"
     refused = _run(db, "user", "passwd", "bob", "--password-stdin", stdin="short\n")
@@ -51,7 +52,9 @@ def test_a_password_from_stdin_is_kept_and_a_bad_one_refused(db: str) -> None:
 
 def test_tokens_are_printed_once_and_work(db: str) -> None:
     _run(db, "user", "add", "siem-owner", "--role", "analyst")
-    created = _run(db, "user", "token", "create", "siem-owner", "--name", "SIEM", "--role", "viewer")
+    created = _run(
+        db, "user", "token", "create", "siem-owner", "--name", "SIEM", "--role", "viewer"
+    )
     assert created.exit_code == 0, created.output
     text = next(line for line in created.output.splitlines() if line.startswith("otm_"))
     with Store(db) as store:

@@ -72,7 +72,7 @@ def test_wrong_passwords_lock_the_user_for_a_while(store: Store) -> None:
 
 def test_an_admin_unlocks_a_locked_user(store: Store) -> None:
     access.add_user(store, "carol", Role.OPERATOR, T0, "right password 1")
-    for i in range(access.LOCK_AFTER):
+    for _ in range(access.LOCK_AFTER):
         with pytest.raises(access.LoginRefusedError):
             access.login(store, "carol", "wrong password!", "10.0.1.1", T0)
     access.unlock(store, "carol")
