@@ -3,7 +3,7 @@ on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 import sqlalchemy as sa
@@ -161,11 +161,12 @@ def test_a_token_never_exceeds_its_owner(store: Store) -> None:
 def test_the_last_admin_stays(store: Store) -> None:
     assert access.ensure_first_admin(store, T0) is not None
     assert access.ensure_first_admin(store, T0) is None  # once only
-    for act in (
+    acts: list[Callable[[], None]] = [
         lambda: access.set_role(store, "admin", Role.VIEWER),
         lambda: access.set_disabled(store, "admin", True),
         lambda: access.delete_user(store, "admin"),
-    ):
+    ]
+    for act in acts:
         with pytest.raises(access.AccessError, match="only enabled admin"):
             act()
     access.add_user(store, "second", Role.ADMIN, T0, "second admin pw")
