@@ -106,6 +106,7 @@ class DetectionStore(SqlStore):
         a = t.alerts.c
         new = updated = 0
         with self._write("save alerts", "alerts") as conn:
+            self._changed(conn, "alerts")
             ids = [x["id"] for x in alerts]
             known = {
                 row.id: row.status
@@ -209,6 +210,7 @@ class DetectionStore(SqlStore):
             raise ValueError(f"unknown status {status!r}; known: {', '.join(ALERT_STATUSES)}")
         a = t.alerts.c
         with self._write("change an alert's status", "alerts") as conn:
+            self._changed(conn, "alerts")
             done = conn.execute(
                 t.alerts.update().where(a.id == alert_id).values(status=status, updated_at=time)
             )
@@ -224,6 +226,7 @@ class DetectionStore(SqlStore):
         """A comment on an alert."""
         a = t.alerts.c
         with self._write("comment on an alert", "alerts") as conn:
+            self._changed(conn, "alerts")
             if conn.execute(sa.select(a.id).where(a.id == alert_id)).first() is None:
                 raise KeyError(f"no alert {alert_id!r}")
             conn.execute(

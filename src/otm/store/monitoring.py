@@ -68,6 +68,7 @@ class MonitoringStore(SqlStore):
         h = t.device_health.c
         changes: list[HealthChange] = []
         with self._write("store device health", "health") as conn:
+            self._changed(conn, "health")
             ips = sorted({r.asset_ip for r in ordered})
             known = {
                 row.asset_ip: (row.state, row.since, row.time)

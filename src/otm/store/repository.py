@@ -16,6 +16,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
+import time
 from collections.abc import Callable, Collection, Generator, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import islice
@@ -127,6 +128,26 @@ class SqlStore:
                     name = sa.literal(f"otm:{lock}", sa.Text)
                     conn.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(name))))
                 yield conn
+
+    @staticmethod
+    def _changed(conn: Connection, topic: str) -> None:
+        """Raise ``topic``'s revision inside the writing transaction (see ``revisions``)."""
+        r = t.store_revisions.c
+        now = time.time()
+        done = conn.execute(
+            t.store_revisions.update()
+            .where(r.topic == topic)
+            .values(revision=r.revision + 1, updated_at=now)
+        )
+        if done.rowcount == 0:
+            conn.execute(t.store_revisions.insert().values(topic=topic, revision=1, updated_at=now))
+
+    def revisions(self) -> dict[str, int]:
+        """Each topic's revision (``inventory``, ``plant``, ``alerts``, ``health``, ``vulns``):
+        a changed number means the topic changed; a topic never changed is absent."""
+        r = t.store_revisions.c
+        with self._read("read the revisions") as conn:
+            return {str(k): int(v) for k, v in conn.execute(sa.select(r.topic, r.revision))}
 
     @contextmanager
     def _read(self, action: str) -> Iterator[Connection]:
@@ -311,6 +332,7 @@ class SqlStore:
                 conn.execute(table.delete())
             for table in t.SNAPSHOT_TABLES:
                 _insert(conn, table, rows[table.name])
+            self._changed(conn, "inventory")
 
     def load_inventory(self) -> Inventory:
         """The stored snapshot (empty if none), equal to the one saved."""
@@ -377,6 +399,7 @@ class SqlStore:
         with self._write("save the plant configuration", "plant") as conn:
             conn.execute(t.plant_sections.delete().where(p.section.in_(names)))
             _insert(conn, t.plant_sections, rows)
+            self._changed(conn, "plant")
 
     def load_plant_config(self) -> PlantConfig:
         """The stored plant configuration, equal to the one saved (empty if none)."""

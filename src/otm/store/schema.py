@@ -658,5 +658,18 @@ audit_log = sa.Table(
     "ended; hash = SHA-256 over previous and the entry, chaining the log.",
 )
 
-ACCESS_TABLES = (users, api_tokens, web_sessions, login_failures, audit_log)
+# A counter per topic (inventory, plant, alerts, health, vulns), raised in the
+# transaction that changes it: the console asks one small row set whether
+# anything changed since it last looked (its caches, its live updates).
+
+store_revisions = sa.Table(
+    "store_revisions",
+    metadata,
+    sa.Column("topic", sa.Text, primary_key=True),
+    sa.Column("revision", Count, nullable=False),
+    sa.Column("updated_at", Time, nullable=False),
+    comment="A counter per topic, raised by every transaction that changes the topic.",
+)
+
+ACCESS_TABLES = (users, api_tokens, web_sessions, login_failures, audit_log, store_revisions)
 """The console's access tables, parents before children."""

@@ -65,6 +65,7 @@ class VulnStore(SqlStore):
         """Store an advisory unless the same or a later revision is stored already."""
         a = t.vuln_advisories.c
         with self._write("store an advisory", "vulns") as conn:
+            self._changed(conn, "vulns")
             row = conn.execute(sa.select(t.vuln_advisories).where(a.id == advisory.id)).first()
             values = _values(advisory)
             if row is None:
@@ -99,6 +100,7 @@ class VulnStore(SqlStore):
         """Remove an advisory (id case-insensitive); whether there was one."""
         a = t.vuln_advisories.c
         with self._write("remove an advisory", "vulns") as conn:
+            self._changed(conn, "vulns")
             done = conn.execute(
                 t.vuln_advisories.delete().where(sa.func.lower(a.id) == advisory_id.lower())
             )

@@ -1,5 +1,5 @@
-"""The console: users, API tokens, browser sessions, failed logins, the audit trail;
-and alerts gain an assignee.
+"""The console: users, API tokens, browser sessions, failed logins, the audit trail,
+a revision counter per topic; and alerts gain an assignee.
 
 Revision ID: 0008
 Revises: 0007
@@ -99,6 +99,14 @@ def upgrade() -> None:
         "it ended; hash = SHA-256 over previous and the entry, chaining the log.",
     )
     op.create_index(op.f("ix_audit_log_time"), "audit_log", ["time"])
+    op.create_table(
+        "store_revisions",
+        sa.Column("topic", sa.Text(), nullable=False),
+        sa.Column("revision", sa.BigInteger(), nullable=False),
+        sa.Column("updated_at", sa.Double(), nullable=False),
+        sa.PrimaryKeyConstraint("topic", name=op.f("pk_store_revisions")),
+        comment="A counter per topic, raised by every transaction that changes the topic.",
+    )
     with op.batch_alter_table("alerts") as batch:
         batch.add_column(sa.Column("assignee", sa.Text(), nullable=True))
 
@@ -107,5 +115,12 @@ def downgrade() -> None:
     """Drop the access tables and ``alerts.assignee``."""
     with op.batch_alter_table("alerts") as batch:
         batch.drop_column("assignee")
-    for table in ("audit_log", "login_failures", "web_sessions", "api_tokens", "users"):
+    for table in (
+        "store_revisions",
+        "audit_log",
+        "login_failures",
+        "web_sessions",
+        "api_tokens",
+        "users",
+    ):
         op.drop_table(table)
