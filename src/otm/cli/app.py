@@ -28,8 +28,10 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from otm.cli import console as console_commands
 from otm.cli import demo as demo_commands
 from otm.cli import detection as detection_commands
+from otm.cli import hints as hints_commands
 from otm.cli import maps as map_commands
 from otm.cli import monitor as monitor_commands
 from otm.cli import plant as plant_commands
@@ -43,6 +45,7 @@ from otm.services.analysis import AnalysisResult, analyze_captures
 from otm.services.database import open_store
 from otm.services.demo import write_demo_capture, write_demo_plant
 from otm.services.detection import DetectionError, DetectionSession, detect_sources
+from otm.services.hints import asset_hints, hint_doc
 from otm.services.protocols import protocol_table
 from otm.services.sensor import LiveError, SensorStatus, open_sensor
 from otm.store import StoreError
@@ -132,6 +135,9 @@ def analyze(
             + (" (otm alerts)" if outcome.new or outcome.updated else ""),
             highlight=False,
         )
+        raised = vulns_commands.alerts_line(store, rules)
+        if raised:
+            console.print(escape(raised), highlight=False, soft_wrap=True)
     errors = [c for c in result.captures if c.error]
     for c in errors:
         message = c.error or ""
@@ -379,8 +385,10 @@ def show(
     doc = export.asset_doc(found, _health(store))
     related = [lk for lk in store.links() if lk.client in found.ips or lk.server in found.ips]
     anomalies = [a for a in store.load_inventory().anomalies.values() if a.ip in found.ips]
+    hints = asset_hints(store, found.id)
     if format == "json":
         doc["links"] = [export.link_doc(lk) for lk in related]
+        doc["hints"] = [hint_doc(h, hints.names) for h in hints.hints]
         doc["anomalies"] = [
             {"protocol": a.protocol, "kind": a.kind, "count": a.count, "detail": a.detail}
             for a in anomalies
@@ -425,6 +433,8 @@ def show(
                 a.protocol, a.kind, str(a.count), f"{a.evidence.ref} #{a.evidence.packet}", a.detail
             )
         console.print(table)
+    if hints.hints:
+        console.print(hints_commands.hints_table(hints.hints, hints.names))
 
 
 def _print_fields(title: str, fields: dict[str, list[dict[str, object]]]) -> None:
@@ -504,7 +514,9 @@ monitor_commands.register(app)
 demo_commands.register(app)
 detection_commands.register(app)
 vulns_commands.register(app)
+hints_commands.register(app)
 user_commands.register(app)
+console_commands.register(app)
 
 
 def main() -> None:

@@ -36,6 +36,7 @@ class StoredAlert:
     data: dict[str, Any]
     status: str
     updated_at: float
+    assignee: str | None = None
 
     @property
     def id(self) -> str:
@@ -148,7 +149,7 @@ class DetectionStore(SqlStore):
     ) -> list[StoredAlert]:
         """Alerts, most severe first, then latest first."""
         a = t.alerts.c
-        query = sa.select(a.body, a.status, a.updated_at, a.severity, a.last_seen)
+        query = sa.select(a.body, a.status, a.updated_at, a.assignee, a.severity, a.last_seen)
         if status:
             query = query.where(a.status.in_(list(status)))
         if min_severity is not None:
@@ -158,7 +159,7 @@ class DetectionStore(SqlStore):
         with self._read("read alerts") as conn:
             rows = conn.execute(query).all()
         found = [
-            StoredAlert(json.loads(r.body), r.status, r.updated_at)
+            StoredAlert(json.loads(r.body), r.status, r.updated_at, r.assignee)
             for r in sorted(rows, key=lambda r: (-SEVERITIES.index(r.severity), -r.last_seen))
         ]
         if subject is not None:
@@ -173,11 +174,14 @@ class DetectionStore(SqlStore):
         with self._read("read alerts") as conn:
             for start in range(0, len(wanted), 500):
                 rows = conn.execute(
-                    sa.select(a.body, a.status, a.updated_at).where(
+                    sa.select(a.body, a.status, a.updated_at, a.assignee).where(
                         a.id.in_(wanted[start : start + 500])
                     )
                 ).all()
-                found.extend(StoredAlert(json.loads(r.body), r.status, r.updated_at) for r in rows)
+                found.extend(
+                    StoredAlert(json.loads(r.body), r.status, r.updated_at, r.assignee)
+                    for r in rows
+                )
         return found
 
     def alert(self, alert_id: str) -> StoredAlert | None:
@@ -186,7 +190,7 @@ class DetectionStore(SqlStore):
         a = t.alerts.c
         with self._read("read an alert") as conn:
             rows = conn.execute(
-                sa.select(a.id, a.body, a.status, a.updated_at)
+                sa.select(a.id, a.body, a.status, a.updated_at, a.assignee)
                 .where(
                     sa.or_(
                         a.id == alert_id,
@@ -199,7 +203,7 @@ class DetectionStore(SqlStore):
         exact = [r for r in rows if r.id == alert_id]
         if exact or len(rows) == 1:
             r = (exact or rows)[0]
-            return StoredAlert(json.loads(r.body), r.status, r.updated_at)
+            return StoredAlert(json.loads(r.body), r.status, r.updated_at, r.assignee)
         return None
 
     def set_alert_status(
@@ -219,6 +223,26 @@ class DetectionStore(SqlStore):
             conn.execute(
                 t.alert_notes.insert().values(
                     alert_id=alert_id, time=time, user=user, action=status, text=text
+                )
+            )
+
+    def assign_alert(self, alert_id: str, assignee: str | None, user: str, time: float) -> None:
+        """Give an alert to someone (None: to nobody), with a note saying who did."""
+        a = t.alerts.c
+        with self._write("assign an alert", "alerts") as conn:
+            self._changed(conn, "alerts")
+            done = conn.execute(
+                t.alerts.update().where(a.id == alert_id).values(assignee=assignee, updated_at=time)
+            )
+            if done.rowcount == 0:
+                raise KeyError(f"no alert {alert_id!r}")
+            conn.execute(
+                t.alert_notes.insert().values(
+                    alert_id=alert_id,
+                    time=time,
+                    user=user,
+                    action="assign",
+                    text=f"assigned to {assignee}" if assignee else "unassigned",
                 )
             )
 

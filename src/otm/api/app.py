@@ -1,0 +1,130 @@
+"""``create_app``: the console as one ASGI application (see the package docstring).
+
+Besides the routers, two layers wrap every request:
+
+- the audit: each state-changing request (POST, PUT, PATCH, DELETE) is
+  appended to the audit trail after it ran - who (the principal, or the
+  name a sign-in tried), from where, the route and its parameters, and the
+  HTTP status it ended with, so refused and failed attempts are on record
+  too;
+- security headers: a content security policy that lets the pages load
+  only the console's own files, no framing, no MIME sniffing, no referrer,
+  and no caching of API answers.
+
+FastAPI's interactive documentation pages are switched off: they load
+their scripts from a CDN.  The OpenAPI document is at
+``/api/v1/openapi.json``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+
+from otm.api.routes import admin, alerts, assets, events, plant, session
+from otm.api.security import Console
+from otm.services import access
+from otm.services.access import Principal
+from otm.services.catalog import CatalogCache
+from otm.store import StoreError
+from otm.store.combined import Store
+from otm.web import STATIC
+
+API = "/api/v1"
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+
+log = logging.getLogger(__name__)
+
+
+def create_app(store: Store, *, secure_cookies: bool = False) -> FastAPI:
+    """The console over ``store`` (closed when the application shuts down)."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            store.close()
+
+    app = FastAPI(
+        title="otm console",
+        summary="OT inventory, map, health, alerts and audit of one otm database.",
+        version="1",
+        openapi_url=f"{API}/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.console = Console(store, CatalogCache(store), secure_cookies)
+    for module in (session, assets, alerts, plant, admin, events):
+        app.include_router(module.router, prefix=API)
+
+    @app.middleware("http")
+    async def audit_and_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        if request.method in UNSAFE_METHODS and request.url.path.startswith(API):
+            await run_in_threadpool(_audit, store, request, response.status_code)
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        if request.url.path.startswith(API):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.exception_handler(StoreError)
+    async def store_error(_: Request, exc: StoreError) -> JSONResponse:
+        return JSONResponse({"detail": f"database: {exc}"}, status_code=503)
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/", include_in_schema=False)
+    def index() -> FileResponse:
+        return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
+
+    return app
+
+
+def _audit(store: Store, request: Request, status_code: int) -> None:
+    """Record a state-changing request (module docstring); a failure to record is logged."""
+    who = getattr(request.state, "principal", None)
+    user = (
+        who.name
+        if isinstance(who, Principal)
+        else str(getattr(request.state, "audit_user", "") or "anonymous")
+    )
+    route = request.scope.get("route")
+    template = str(getattr(route, "path", request.url.path))
+    if not template.startswith(API):
+        template = API + template
+    params = dict(request.path_params)
+    target = ",".join(f"{v}" for v in params.values())
+    outcome = "done" if status_code < 400 else "refused" if status_code < 500 else "failed"
+    address = request.client.host if request.client is not None else "unknown"
+    try:
+        access.audit(
+            store,
+            user,
+            address,
+            f"{request.method} {template}",
+            target,
+            outcome,
+            time.time(),
+            status=status_code,
+            via=who.via if isinstance(who, Principal) else "anonymous",
+        )
+    except StoreError as exc:  # the request is done; say loudly that its record is missing
+        log.error("audit trail: could not record %s %s: %s", request.method, template, exc)
