@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
@@ -28,11 +28,24 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-from otm.api.routes import admin, alerts, assets, events, plant, session
+from otm.api.routes import (
+    admin,
+    alerts,
+    assets,
+    baseline,
+    events,
+    exports,
+    history,
+    plant,
+    processes,
+    scans,
+    session,
+)
 from otm.api.security import Console
 from otm.services import access
 from otm.services.access import Principal
 from otm.services.catalog import CatalogCache
+from otm.services.scan_jobs import ScanJobs
 from otm.store import StoreError
 from otm.store.combined import Store
 from otm.web import STATIC
@@ -47,15 +60,20 @@ CSP = (
 log = logging.getLogger(__name__)
 
 
-def create_app(store: Store, *, secure_cookies: bool = False) -> FastAPI:
-    """The console over ``store`` (closed when the application shuts down)."""
+def create_app(
+    store: Store, *, secure_cookies: bool = False, scan_allow: Sequence[str] = ()
+) -> FastAPI:
+    """The console over ``store`` (closed when the application shuts down); ``scan_allow``:
+    the networks console scans may touch (none: no scan)."""
+
+    console = Console(store, CatalogCache(store), ScanJobs(store, scan_allow), secure_cookies)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         try:
             yield
         finally:
-            store.close()
+            console.close()
 
     app = FastAPI(
         title="otm console",
@@ -66,8 +84,20 @@ def create_app(store: Store, *, secure_cookies: bool = False) -> FastAPI:
         redoc_url=None,
         lifespan=lifespan,
     )
-    app.state.console = Console(store, CatalogCache(store), secure_cookies)
-    for module in (session, assets, alerts, plant, admin, events):
+    app.state.console = console
+    for module in (
+        session,
+        assets,
+        alerts,
+        baseline,
+        plant,
+        processes,
+        history,
+        scans,
+        exports,
+        admin,
+        events,
+    ):
         app.include_router(module.router, prefix=API)
 
     @app.middleware("http")

@@ -11,17 +11,20 @@ they have.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 
+from otm.historian import Historian
 from otm.model.access import Role
 from otm.services import access
 from otm.services.access import Principal
 from otm.services.catalog import CatalogCache
+from otm.services.scan_jobs import ScanJobs
 from otm.store.combined import Store
 
 COOKIE = "otm_session"
@@ -31,11 +34,30 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 @dataclass
 class Console:
-    """What every request of one console shares: the store, the catalog, the settings."""
+    """What every request of one console shares: the store, the catalog, the settings,
+    and the historian (opened on the same database at first use)."""
 
     store: Store
     catalog: CatalogCache
+    scans: ScanJobs
     secure_cookies: bool = False
+    _historian: Historian | None = field(default=None, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def historian(self) -> Historian:
+        """The historian of the console's database."""
+        with self._lock:
+            if self._historian is None:
+                url = self.store.engine.url.render_as_string(hide_password=False)
+                self._historian = Historian(url)
+            return self._historian
+
+    def close(self) -> None:
+        """Release the database connections."""
+        with self._lock:
+            if self._historian is not None:
+                self._historian.close()
+        self.store.close()
 
 
 def console(request: Request) -> Console:

@@ -3,7 +3,7 @@
 ::
 
     otm serve [--db URL] [--host 127.0.0.1] [--port 8080]
-              [--tls [--cert FILE --key FILE]] [--allow-http]
+              [--tls [--cert FILE --key FILE]] [--allow-http] [--scan-allow CIDR ...]
 
 HTTP is served only on a loopback address: listening on any other address
 needs ``--tls`` (with the user's certificate, or a self-signed one made
@@ -27,6 +27,7 @@ from otm.api.app import create_app
 from otm.cli.common import DbOption, console, err, fail, store
 from otm.services import access
 from otm.services.database import database_url
+from otm.services.scan_jobs import ScanRefusedError
 from otm.services.tls import fingerprint, self_signed
 from otm.store import StoreError
 
@@ -60,6 +61,13 @@ def serve(
     allow_http: Annotated[
         bool, typer.Option("--allow-http", help="Serve plain HTTP beyond this machine.")
     ] = False,
+    scan_allow: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--scan-allow",
+            help="A network (CIDR) console scans may touch (repeat); none: no console scan.",
+        ),
+    ] = None,
 ) -> None:
     """Serve the console: REST API under /api/v1 and the web UI, on one port."""
     if not tls and not _loopback(host) and not allow_http:
@@ -99,7 +107,11 @@ def serve(
     scheme = "https" if tls else "http"
     shown = f"[{host}]" if ":" in host else host
     console.print(f"otm console on {scheme}://{shown}:{port}/ (Ctrl-C stops)")
-    app = create_app(opened, secure_cookies=tls)
+    try:
+        app = create_app(opened, secure_cookies=tls, scan_allow=scan_allow or ())
+    except ScanRefusedError as exc:
+        opened.close()
+        raise fail(f"--scan-allow: {exc}") from None
     try:
         uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False, **ssl)  # type: ignore[arg-type]
     except OSError as exc:

@@ -27,8 +27,11 @@ import networkx as nx
 
 from otm.model.assets import Asset, Inventory
 from otm.model.plant import PlantConfig, PlantMap
+from otm.services import plantdocs
 from otm.services.export import asset_sort_key, ip_sort_key, vendor_of
+from otm.services.plant import IMPACT_MODES
 from otm.store.combined import Store
+from otm.topology.impact import exposure, impact
 from otm.topology.plan import plant_view
 
 SEVERITY_RANK = {"low": 0, "medium": 1, "high": 2, "critical": 3}
@@ -168,6 +171,7 @@ class Catalog:
         self.revisions = dict(revisions or {})
         self.inventory = inventory
         view = plant_view(inventory, config)
+        self.view = view
         self.plant: PlantMap = view.plant
         self.graph: nx.DiGraph = view.graph
         self._by_address: dict[str, str] = {}
@@ -306,6 +310,17 @@ class Catalog:
             out["zone"][s.zone or "none"] += 1
             out["health"][s.health or "not polled"] += 1
         return {k: dict(c.most_common()) for k, c in out.items()}
+
+    def impact(self, asset_id: str, mode: str = "fail") -> dict[str, Any]:
+        """What is hit if the asset fails (``fail``) or is cut off (``isolate``), as
+        ``plantdocs.impact_doc`` gives it."""
+        if mode not in IMPACT_MODES:
+            raise ValueError(f"unknown impact mode {mode!r}: {' or '.join(IMPACT_MODES)}")
+        return plantdocs.impact_doc(impact(self.graph, self.plant, asset_id, mode))
+
+    def exposure(self, asset_id: str, max_paths: int = 50) -> dict[str, Any]:
+        """The paths into the asset from less-trusted zones (``plantdocs.exposure_doc``)."""
+        return plantdocs.exposure_doc(exposure(self.graph, self.plant, asset_id, max_paths))
 
     def facets(self) -> dict[str, list[str]]:
         """The values each filter can take (for the UI's choices)."""

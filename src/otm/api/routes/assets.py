@@ -3,9 +3,10 @@ one asset with identity, evidence, placement, links, alerts, vulnerabilities and
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
 from pydantic import BaseModel
 
 from otm.api.security import ConsoleDep, Viewer
@@ -103,6 +104,28 @@ def list_assets(
         "limit": query.limit,
         "items": [s.to_dict() for s in page.items],
     }
+
+
+@router.get("/assets.csv", response_class=Response)
+def export_assets(
+    _: Viewer, console: ConsoleDep, query: Annotated[AssetQuery, Depends(asset_query)]
+) -> Response:
+    """Every asset matching the filters (all pages; ``offset``, ``limit`` and the sort are
+    ignored) as CSV, the columns of ``otm assets --format csv``, in address order."""
+    catalog = console.catalog.get()
+    ids: list[str] = []
+    while True:
+        page = catalog.page(replace(query, offset=len(ids), limit=MAX_LIMIT))
+        ids.extend(s.id for s in page.items)
+        if not page.items or len(ids) >= page.total:
+            break
+    health = {h.asset_ip: h for h in console.store.health()}
+    text = export.assets_csv([catalog.inventory.assets[i] for i in ids], health)
+    return Response(
+        text,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="otm-assets.csv"'},
+    )
 
 
 @router.get("/assets/facets")
