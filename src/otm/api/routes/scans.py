@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, HTTPException, Response, status
 from pydantic import BaseModel, Field
 
 from otm.api.security import ConsoleDep, Engineer
@@ -24,6 +24,9 @@ class ScanRequest(BaseModel):
     rate: float = Field(default=5.0, gt=0, le=100)
     device_rate: float = Field(default=2.0, gt=0, le=20)
     timeout: float = Field(default=2.0, gt=0, le=30)
+    ports: dict[str, int] = Field(
+        default_factory=dict, description="Protocol -> port for devices off their standard port."
+    )
     dry_run: bool = False
 
     def options(self) -> ScanOptions:
@@ -35,6 +38,7 @@ class ScanRequest(BaseModel):
             rate=self.rate,
             device_rate=self.device_rate,
             timeout=self.timeout,
+            ports=dict(self.ports),
         )
 
 
@@ -48,11 +52,14 @@ def list_scans(_: Engineer, console: ConsoleDep) -> dict[str, Any]:
 
 
 @router.post("", status_code=status.HTTP_202_ACCEPTED)
-def start_scan(body: ScanRequest, who: Engineer, console: ConsoleDep) -> dict[str, Any]:
+def start_scan(
+    body: ScanRequest, who: Engineer, console: ConsoleDep, response: Response
+) -> dict[str, Any]:
     """Start a scan (202; follow it at /scans/{id}), or with ``dry_run`` list what it would
-    send (nothing is sent).  409 when it is outside the allowlist or one is running."""
+    send (200; nothing is sent).  409 when it is outside the allowlist or one is running."""
     try:
         if body.dry_run:
+            response.status_code = status.HTTP_200_OK
             return {"dry_run": True, "requests": console.scans.plan(body.options())}
         job = console.scans.start(body.options(), who.name)
     except ScanRefusedError as exc:
