@@ -5,7 +5,10 @@
 #     discover it passively and actively, poll and monitor it for a while
 #     (historian, device health, alarms), and stop it, leaving nothing running;
 #  2. analyse a generated capture of a larger multi-vendor site (PLCs, RTUs,
-#     PROFINET IO, building, OPC UA, switch) and draw its plant map.
+#     PROFINET IO, building, OPC UA, switch) and draw its plant map;
+#  3. serve the console (web UI and REST API) on the live plant's data at
+#     http://127.0.0.1:8080/ until Ctrl-C (OTM_DEMO_SERVE=0 skips it; OTM_DEMO_PORT
+#     moves it); the first admin's one-time password is printed.
 # Pass your own capture files as arguments to analyse those instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +22,9 @@ if [ "$#" -gt 0 ]; then
     $otm links
     $otm export --format json --out demo/inventory.json
     echo "inventory written to demo/inventory.json (database: $OTM_DB)"
+    if [ "${OTM_DEMO_SERVE:-1}" != "0" ]; then
+        exec $otm serve --port "${OTM_DEMO_PORT:-8080}"
+    fi
     exit 0
 fi
 
@@ -43,3 +49,7 @@ $otm processes --db "$site"
 $otm impact PLC-3 --db "$site"
 $otm map --db "$site" --out demo/plant.svg
 echo "site inventory in demo/inventory.json, plant map drawn in demo/plant.svg (database: $site)"
+if [ "${OTM_DEMO_SERVE:-1}" != "0" ]; then
+    echo "the console on the live plant's data (the site: otm serve --db $site):"
+    exec $otm serve --db "$live" --port "${OTM_DEMO_PORT:-8080}"
+fi
