@@ -13,6 +13,7 @@ command -v ip >/dev/null 2>&1 || need+=(iproute2)  # namespaces for the live-cap
 command -v nmap >/dev/null 2>&1 || need+=(nmap)  # the peer otm scan is compared with
 command -v snmpd >/dev/null 2>&1 || need+=(snmpd)  # a real SNMP agent for the scan tests
 command -v pgrep >/dev/null 2>&1 || need+=(procps)  # the demo test checks no device process is left
+command -v chromium >/dev/null 2>&1 || need+=(chromium)  # the console's browser tests (Playwright drives it)
 if [ "${#need[@]}" -gt 0 ]; then
     echo "installing with apt: ${need[*]}"
     apt-get update -qq
