@@ -48,6 +48,7 @@ class Recorder:
     events: list[tuple[object, ...]] = field(default_factory=list)
     keys: list[FlowKey] = field(default_factory=list)
     hosts: list[tuple[str, str | None, int | None, int]] = field(default_factory=list)
+    activity: list[tuple[str, str | None, int | None, int, float]] = field(default_factory=list)
     traffic: list[tuple[FlowKey, float, float, int, int, int]] = field(default_factory=list)
     senders: list[tuple[bool, bool]] = field(default_factory=list)  # per report: client, server
     ether: list[tuple[bytes, str, str, int | None, int]] = field(default_factory=list)
@@ -64,6 +65,11 @@ class Recorder:
 
     def host(self, mac: str, ip: str | None, vlan: int | None, frame: int, ts: float) -> None:
         self.hosts.append((mac, ip, vlan, frame))
+
+    def host_active(
+        self, mac: str, ip: str | None, vlan: int | None, frame: int, ts: float
+    ) -> None:
+        self.activity.append((mac, ip, vlan, frame, ts))
 
     def flow_done(
         self,
@@ -143,6 +149,7 @@ def recording_walker(
     for port in udp_ports:
         walker.register_udp(port, f"toyudp{port}", rec.datagram)
     walker.on_host(rec.host)
+    walker.on_host_activity(rec.host_active)
     walker.on_traffic(rec.flow_done)
     return walker, rec
 

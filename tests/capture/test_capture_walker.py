@@ -518,7 +518,7 @@ def test_hosts_once_per_mac_ip_vlan() -> None:
     assert rec.hosts[0] == (CMAC, CLIENT, None, 1)
 
 
-def test_sources_no_host_owns_are_not_hosts() -> None:
+def test_sources_no_host_owns_are_no_ip_host_but_their_mac_is_a_host() -> None:
     frames = [
         _udp_frame("0.0.0.0", "255.255.255.255", 68, 67, bytes(300)),  # DHCP discover
         _udp_frame("10.0.0.5", "224.0.0.251", 5353, 5353, b"mdns"),
@@ -529,7 +529,105 @@ def test_sources_no_host_owns_are_not_hosts() -> None:
         fb.ethernet("33:33:00:00:00:01", CMAC, 0x86DD, fb.ipv6("::", "ff02::1", 58, bytes(8))),
     ]
     _, rec = run(frames)
-    assert [h[1] for h in rec.hosts] == ["10.0.0.5"]
+    # The DHCP client has no address yet, but it is a device: a MAC-only host,
+    # told once; the frames after it only move its last activity.
+    assert rec.hosts == [(CMAC, None, None, 1), (CMAC, "10.0.0.5", None, 2)]
+    assert [a[:4] for a in rec.activity] == [(CMAC, None, None, 5)]
+
+
+# -- MAC-only hosts -----------------------------------------------------------------------
+
+LLDP_DST, STP_DST = "01:80:c2:00:00:0e", "01:80:c2:00:00:00"
+LLDP = b"\x02\x07\x04" + bytes(40)
+BPDU = b"\x42\x42\x03" + bytes(35)  # 802.2 LLC to the STP SAP, a config BPDU
+M1, M2, M3, M4 = (f"00:0e:8c:00:00:0{i}" for i in range(1, 5))
+
+
+def _stp(src: str) -> bytes:
+    """An 802.3 frame: the type field is the length of the LLC payload."""
+    return fb.ethernet(STP_DST, src, len(BPDU), BPDU)
+
+
+def test_layer2_only_senders_are_mac_only_hosts_once_per_vlan() -> None:
+    frames = [
+        fb.ethernet(LLDP_DST, M1, 0x88CC, LLDP),
+        _stp(M2),
+        fb.ethernet("01:0e:cf:00:00:00", M3, 0x8892, bytes(20), vlans=[0]),  # priority tag
+        fb.ethernet("01:0c:cd:01:00:01", M4, 0x88B8, bytes(30), vlans=[5]),  # GOOSE
+        fb.ethernet(LLDP_DST, M1, 0x88CC, LLDP),
+        fb.ethernet("01:0c:cd:01:00:01", M4, 0x88B8, bytes(30), vlans=[7]),
+        fb.ethernet(LLDP_DST, "01:00:5e:00:00:01", 0x88CC, LLDP),  # group source: invalid
+        fb.ethernet(LLDP_DST, "ff:ff:ff:ff:ff:ff", 0x88CC, LLDP),
+        fb.ethernet(LLDP_DST, "00:00:00:00:00:00", 0x88CC, LLDP),  # no device's own
+        fb.ethernet(LLDP_DST, "03:00:00:00:00:01", 0x88CC, LLDP),  # group bit set
+    ]
+    walker, rec = run(frames)
+    assert rec.hosts == [
+        (M1, None, None, 1),
+        (M2, None, None, 2),
+        (M3, None, None, 3),
+        (M4, None, 5, 4),
+        (M4, None, 7, 6),
+    ]
+    assert walker.stats.hosts == 5 and walker.stats.non_ip == 10
+    assert [a[:4] for a in rec.activity] == [(M1, None, None, 5)]  # the only one heard again
+
+
+def test_a_mac_known_by_its_ip_is_no_mac_only_host() -> None:
+    s = session()
+    frames = s.handshake()
+    frames.append(fb.ethernet(LLDP_DST, CMAC, 0x88CC, LLDP))
+    frames.append(_stp(SMAC))
+    frames.append(_udp_frame("0.0.0.0", "255.255.255.255", 68, 67, bytes(300)))  # a renewal
+    walker, rec = run(frames)
+    assert [h[:3] for h in rec.hosts] == [(CMAC, CLIENT, None), (SMAC, SERVER, None)]
+    assert rec.activity == [] and walker.stats.hosts == 2
+
+
+def test_mac_only_host_then_its_ip_are_both_told() -> None:
+    s = session()
+    frames = [fb.ethernet("01:0e:cf:00:00:00", CMAC, 0x8892, bytes(20))]  # DCP, no IP yet
+    frames += s.handshake()
+    _, rec = run(frames)
+    assert [h[:3] for h in rec.hosts] == [
+        (CMAC, None, None),
+        (CMAC, CLIENT, None),
+        (SMAC, SERVER, None),
+    ]
+
+
+def test_mac_only_hosts_of_linux_cooked_captures() -> None:
+    frames = [fb.sll(0x88CC, LLDP, src=M1), fb.sll(0x88CC, LLDP, src=b"")]  # no address: none
+    _, rec = run(frames, linktype=113)
+    assert rec.hosts == [(M1, None, None, 1)]
+
+
+def test_mac_only_activity_is_told_at_each_checkpoint_since_the_previous() -> None:
+    walker, rec = recording_walker()
+    lldp = [fb.ethernet(LLDP_DST, M1, 0x88CC, LLDP), _stp(M2)]
+    frames = numbered(lldp * 3, step=1.0)
+    walker.advance(frames[:2])
+    walker.checkpoint()
+    assert rec.activity == []  # one frame each: the sighting is all there is
+    walker.advance(frames[2:5])
+    walker.checkpoint()
+    assert rec.activity == [(M1, None, None, 5, 1004.0), (M2, None, None, 4, 1003.0)]
+    walker.checkpoint()
+    assert len(rec.activity) == 2  # nothing new
+    walker.advance(frames[5:])
+    walker.finish()
+    assert rec.activity[2:] == [(M2, None, None, 6, 1005.0)]
+    assert [h[:2] for h in rec.hosts] == [(M1, None), (M2, None)]
+
+
+def test_mac_only_memory_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    import otm.capture.walker as walker_module
+
+    monkeypatch.setattr(walker_module, "MAX_HOSTS", 4)
+    frames = [fb.ethernet(LLDP_DST, f"00:0e:8c:00:01:{i:02x}", 0x88CC, LLDP) for i in range(10)]
+    walker, rec = run(frames * 2)
+    assert walker.stats.hosts <= 4
+    assert len(rec.hosts) > 10  # forgotten senders are told again, never lost
 
 
 def test_mac_change_on_a_flow_is_a_new_host() -> None:
@@ -681,6 +779,76 @@ def test_hosts_and_tcp_connections_agree_with_tshark(name: str, pcaps: Path, tsh
     got = {(mac, ip) for mac, ip, vlan, _ in rec.hosts if "." in str(ip)}
     assert got == expected
     assert walker.stats.tcp_flows == len(streams)
+
+
+def _vlan(ids: str) -> int | None:
+    """The walker's VLAN from tshark's ``vlan.id`` list: the outermost non-zero VID."""
+    return next((int(v) for v in ids.split(",") if v and int(v)), None)
+
+
+def _host_ip(ip: str) -> bool:
+    """tshark's view of ``can_be_host``: not 0/8, multicast, 240/4, ``::``, ff00::/8."""
+    if ":" in ip:
+        return ip != "::" and not ip.lower().startswith("ff")
+    return 0 < int(ip.split(".", maxsplit=1)[0]) < 224
+
+
+def _device_mac(mac: str) -> bool:
+    """A MAC one device sends from: not all zeros, the I/G (group) bit clear."""
+    return mac != "00:00:00:00:00:00" and not int(mac[:2], 16) & 1
+
+
+@pytest.mark.tshark
+@pytest.mark.parametrize(
+    "name",
+    [
+        "mb2.pcap",  # STP and CDP from switch ports, DCP from PROFINET devices and switches
+        "PROFINET-RT.pcap",  # DCP only: every sender is MAC-only
+        "EIP-IPAddressChangeAttempt.pcap",  # LLDP before the same MAC sends IGMP; DHCP, BOOTP
+        "enip_cip_example.pcap",  # STP, LLDP from a host known by ARP first
+        "ChangeIPUsingDCP.pcap",  # a PROFINET device named and addressed over DCP
+        "DNP3Value.pcap",  # ARP probes and IPv6 DAD from known hosts
+        "modbusAnalog.pcap",  # DHCP from the all-zero MAC
+        "bacnet-ip.pcap",  # BACnet over 802.2 LLC
+        "mmsy.pcap",  # an IED heard on layer 2 first, a host sending LLDP after its IP
+        "iedscout.pcap",  # GOOSE from an IED already heard from its IP
+    ],
+)
+def test_mac_only_hosts_agree_with_tshark(name: str, pcaps: Path, tshark: str) -> None:
+    """Every MAC-only host is a unicast, non-zero ``eth.src`` of a frame that is
+    not IP (ARP included) or whose source address no host owns, first told at
+    the first such frame, unless tshark showed the MAC sending from a host IP
+    (or as an ARP sender of one) before; and nothing else."""
+    walker, rec = recording_walker(tcp_ports=(), udp_ports=())
+    with open_capture(pcaps / name) as reader:
+        walker.walk(reader)
+    fields = ["frame.number", "eth.src", "sll.src.eth", "ip.src", "ipv6.src",
+              "arp.src.hw_mac", "arp.src.proto_ipv4", "vlan.id"]  # fmt: skip
+    cmd = [tshark, "-n", "-r", str(pcaps / name), "-T", "fields", "-E", "separator=|"]
+    for f in fields:
+        cmd += ["-e", f]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    ip_macs: set[str] = set()
+    expected: dict[tuple[str, int | None], int] = {}
+    for line in out.splitlines():
+        frame, eth, sll, ip4, ip6, arp_mac, arp_ip, vlans = line.split("|")
+        mac = eth or sll
+        ip = (ip4 or ip6).split(",")[0]  # ICMP errors quote an inner header
+        senders = [mac]
+        if ip and _host_ip(ip):
+            ip_macs.add(mac)
+            senders = []
+        elif arp_mac:
+            if _host_ip(arp_ip):
+                ip_macs.add(arp_mac)
+            else:
+                senders.insert(0, arp_mac)
+        for sender in senders:
+            if sender and sender not in ip_macs and _device_mac(sender):
+                expected.setdefault((sender, _vlan(vlans)), int(frame))
+    got = {(mac, vlan): frame for mac, ip, vlan, frame in rec.hosts if ip is None}
+    assert got == expected
+    assert len(rec.hosts) == len({h[:3] for h in rec.hosts})  # each told once
 
 
 # -- properties ---------------------------------------------------------------------------

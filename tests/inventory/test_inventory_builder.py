@@ -83,6 +83,44 @@ def test_loopback_null_mac_never_merges() -> None:
     assert len([a for a in inv.assets.values() if a.ips]) == 2
 
 
+def test_a_mac_only_host_is_an_asset_with_its_oui_vendor() -> None:
+    inv = build_inventory([seen(1, SIEMENS_MAC, None), seen(9, SIEMENS_MAC, None, frame=7)])
+    (asset,) = inv.assets.values()
+    assert asset.ips == set() and asset.macs == {SIEMENS_MAC}
+    assert asset.value("mac_vendor") == "Siemens AG"
+    assert (asset.first_seen, asset.last_seen) == (1, 9)
+    assert asset.evidence is not None and asset.evidence.packet == 1
+
+
+def test_a_mac_only_host_that_later_sends_from_an_ip_is_one_asset() -> None:
+    # A PROFINET device answers DCP before it has an address, then gets one.
+    before = build_inventory([seen(5, SIEMENS_MAC, "192.168.0.10")])
+    for obs in (
+        [seen(1, SIEMENS_MAC, None), seen(5, SIEMENS_MAC, "192.168.0.10")],
+        [seen(5, SIEMENS_MAC, "192.168.0.10"), seen(1, SIEMENS_MAC, None)],
+    ):
+        inv = build_inventory(obs)
+        (asset,) = inv.assets.values()
+        assert asset.ips == {"192.168.0.10"} and asset.macs == {SIEMENS_MAC}
+        assert asset.first_seen == 1
+        assert list(inv.assets) == list(before.assets)  # the id is drawn from the MAC
+
+
+def test_group_and_null_macs_without_ip_are_no_asset() -> None:
+    obs = [
+        seen(1, m, None) for m in ("01:80:c2:00:00:0e", "ff:ff:ff:ff:ff:ff", "00:00:00:00:00:00")
+    ]
+    assert build_inventory(obs).assets == {}
+
+
+def test_a_router_heard_on_layer_2_is_one_asset_apart_from_the_hosts_behind_it() -> None:
+    obs = [seen(1, ROUTER_MAC, None)] + [seen(i, ROUTER_MAC, f"10.{i}.0.5") for i in range(2, 5)]
+    inv = build_inventory(obs)
+    router = inv.find(ROUTER_MAC)
+    assert router is not None and router.ips == set() and router.first_seen == 1
+    assert len([a for a in inv.assets.values() if a.ips]) == 3
+
+
 def test_identity_fields_keep_evidence_and_conflicts() -> None:
     obs: list[Observation] = [
         seen(1, SIEMENS_MAC, "10.0.0.2"),

@@ -112,7 +112,10 @@ class EthernetHandler(Protocol):
 
 
 class HostHandler(Protocol):
-    """Told once per distinct (source MAC, source IP, VLAN) seen sending."""
+    """Told once per distinct (source MAC, source IP, VLAN) seen sending; ``ip``
+    None for a MAC-only host (a device heard only on layer 2, see "Hosts" in
+    ``otm.capture.walker``).  The walker's ``on_host_activity`` takes the same
+    shape, to tell a MAC-only host's latest frame."""
 
     def __call__(
         self, mac: str, ip: str | None, vlan: int | None, frame: int, ts: float

@@ -8,7 +8,18 @@ same observations always gives the same inventory (ids, orders, values).
 
 Where each fact comes from:
 
-- addresses, VLANs, first/last seen: ``AssetSeen`` (and the ends of links);
+- addresses, VLANs, first/last seen: ``AssetSeen`` (and the ends of links).
+  Every unicast MAC is an address node, every host IP another; a pair seen
+  together ties them into one asset unless the MAC is a router's
+  (``otm.inventory.addresses``).  So a device seen only by its MAC (IP None:
+  layer-2 frames, PROFINET DCP before it has an address, a scan's DCP
+  answer) is an asset of its own, and the same MAC seen later with an IP is
+  the same asset, whichever came first (its id is drawn from the MAC).  A
+  switch whose ports each send from their own MAC (STP, LLDP) is as many
+  assets: nothing on the wire ties a port's MAC to its chassis but what
+  the switch says of itself (LLDP's chassis id, kept on each as
+  ``lldp_chassis_mac``).  Group MACs (multicast, broadcast) and the
+  all-zero MAC are no device's and make no asset;
 - identity fields: ``Identity`` (per component when it names one), each value
   kept with the evidence of the observation that first taught it;
 - vendor from the MAC: the offline IEEE OUI table, as field ``mac_vendor``;
@@ -138,7 +149,7 @@ class InventoryBuilder:
             mac_ok = usable_mac(mac)
             if ip is not None:
                 groups.add("ip:" + ip)
-            if mac is not None and (mac_ok or ip is None):
+            if mac is not None and mac_ok:
                 groups.add("mac:" + mac)
             if ip is not None and mac is not None and mac_ok and mac not in routers:
                 groups.union("ip:" + ip, "mac:" + mac)

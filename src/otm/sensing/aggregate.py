@@ -283,7 +283,8 @@ class Tally:
     def host(
         self, mac: str | None, ip: str | None, vlan: int | None, ts: float, frame: int
     ) -> None:
-        """A host was seen sending (first sighting; ``host_last`` for the last)."""
+        """A host was seen sending (first sighting; ``touch_host`` for the last);
+        ``ip`` None: a MAC-only host (a device heard only on layer 2)."""
         self._hosts.append(AssetSeen(ts, mac, ip, self.evidence(frame, "frame source"), vlan))
         if len(self._host_last) >= MAX_HOSTS:
             # Forget hosts with nothing new to tell; the walker re-reports them if they return.

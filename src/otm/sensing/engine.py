@@ -4,6 +4,13 @@ Wires the capture layer's packet walker to one sensor per protocol (the
 registry in ``otm.sensing.registry``), tallies what they learn and returns
 the observations.  Hosts and flow totals come from the walker itself; what
 the PDUs mean comes from the sensors.
+
+Hosts are ``AssetSeen``: one per (MAC, IP, VLAN) at its first frame, and one
+for its last activity at each flush when it was active since: for an IP host
+the end of its latest flow (or the flow's checkpoint), for a MAC-only host
+(IP None: a device sending only layer-2 frames, see "Hosts" in
+``otm.capture.walker``) its latest frame, which the walker tells at each
+checkpoint and at the end.
 """
 
 from __future__ import annotations
@@ -73,12 +80,18 @@ class PassiveEngine:
         for sensor in SENSORS:
             sensor.register(self.walker, self.tally, self.labels)
         self.walker.on_host(self._host)
+        self.walker.on_host_activity(self._host_active)
         self.walker.on_traffic(self._traffic)
         self._industrial = 0
         self._flows = 0
 
     def _host(self, mac: str, ip: str | None, vlan: int | None, frame: int, ts: float) -> None:
         self.tally.host(mac, ip, vlan, ts, frame)
+
+    def _host_active(
+        self, mac: str, ip: str | None, vlan: int | None, frame: int, ts: float
+    ) -> None:
+        self.tally.touch_host(mac, ip, vlan, ts, frame)
 
     def _traffic(
         self,
