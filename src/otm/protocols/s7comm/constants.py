@@ -613,7 +613,7 @@ S7PLUS_FUNCTIONS: tuple[tuple[int, str, str], ...] = (
 
 CreateObject/DeleteObject open and close the session object (``session``);
 program download also uses CreateObject on other objects, which the function
-code alone cannot tell apart."""
+code alone cannot tell apart: ``plus.program_request`` reads the body."""
 
 S7PLUS_FUNCTION_NAMES: Mapping[int, str] = MappingProxyType(
     {code: name for code, name, _ in S7PLUS_FUNCTIONS}

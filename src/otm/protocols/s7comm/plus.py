@@ -26,7 +26,10 @@ relations (0xA4), variants and S7 strings are refused (``bad_object``); the
 other functions' bodies (variable addresses, values, subscriptions) are not
 decoded.  ``s7plus_session_identity`` turns a session CreateObject into
 otm identity fields (CPU order number, firmware, model; the client's
-engineering software and host).
+engineering software and host).  ``program_request`` tells the requests
+that move a PLC program (a block created, its code read out, a program
+object deleted) from the head of their body; ``fragment_ends`` says whether
+a fragment closes its PDU.
 
 Why hand-written: no Python library reads S7comm-plus; the C plugin is a
 Wireshark dissector (display code, no API).
@@ -807,3 +810,220 @@ def s7plus_session_identity(message: CreateObjectRequest | CreateObjectResponse)
     if client_id:
         fields["s7plus_client_id"] = client_id
     return fields
+
+
+# --- program transfers: blocks created, read out, deleted --------------------------------------
+#
+# TIA Portal moves a PLC program over S7comm-plus as objects of the PLC's
+# object model (Rogue7, Biham et al., Black Hat USA 2019, section 6.1: "the
+# program download message creates an object of class ProgramCycleOB"; its
+# attribute FunctionalObject.Code holds the compiled code, Block.BodyDescription
+# and Block.OptimizeInfo the source).  Class and attribute ids follow the
+# s7commwireshark id table and the S7CommPlusDriver ``Ids`` (Thomas Wiens);
+# the relation ids of blocks are ``area << 16 | number`` (DB area 0x8A0E in
+# S7CommPlusDriver's DB browsing; OB area 0x8A32 in the shared capture
+# S7-1200-Uploading-OB1-TIAV12.pcap, whose OB1 "Main" has RID 0x8A320001).
+
+EXPLORE = 0x04BB
+DELETE_OBJECT = 0x04D4
+SET_VAR_SUBSTREAMED = 0x057C
+GET_VAR_SUBSTREAMED = 0x0586
+
+PLC_PROGRAM_RID = 3
+"""``NativeObjects.thePLCProgram_Rid``: the parent of every block; exploring
+it with its children lists (or, with code attributes, reads out) the program."""
+
+BLOCK_CLASSES: dict[int, str] = {
+    2574: "DB",  # DB.Class_Rid
+    2578: "FB",  # FB.Class_Rid
+    2579: "FC",  # FC.Class_Rid
+    2610: "OB",  # OB.Class_Rid
+    3932: "UDT",  # UDT.Class_Rid
+    8440: "OB",  # LookAheadOB (S7CommPlusDriver)
+    **dict.fromkeys(range(2637, 2659), "OB"),  # ACCcommunicationOB .. UpdateEventOB
+}
+"""Class id of a program block object -> block type.  2637-2658 are the
+organisation block classes by start event (2647 ProgramCycleOB: OB1)."""
+
+BLOCK_AREAS: dict[int, str] = {0x8A0E: "DB", 0x8A32: "OB"}
+"""High word of a block's relation id -> block type, where public work or a
+shared capture shows it (FB, FC and UDT areas are not known)."""
+
+PROGRAM_AREA = 0x8A
+"""High byte of the relation ids of the PLC program's objects (blocks 0x8A0E,
+0x8A32; user constants 0x8A11).  Sessions, subscriptions and the objects an
+HMI creates have small ids or 0x7000xxxx, so deleting an 0x8A object deletes
+part of the program."""
+
+CODE_ATTRIBUTES: dict[int, str] = {
+    2533: "Block.BodyDescription",
+    2537: "Block.OptimizeInfo",
+    2580: "FunctionalObject.Code",
+}
+"""Attributes that carry a block's program: the source (BodyDescription,
+OptimizeInfo) and the compiled code (FunctionalObject.Code), Rogue7 6.1.
+Block lists, names, numbers, CRCs and timestamps (what TIA reads going
+online) are not among them, nor are data block values."""
+
+OBJECT_VARIABLE_TYPE_NAME = 233
+"""``ObjectVariableTypeName``: an object's name (a block's symbolic name)."""
+
+DOWNLOAD_BLOCK = "download_block"
+UPLOAD_BLOCK = "upload_block"
+DELETE_BLOCK = "delete_block"
+PROGRAM_CATEGORY = "program"
+
+MAX_NAME = 64
+"""Characters kept of a block name: a detail for the alert, not the payload."""
+
+MAX_ADDRESSES = 1024
+"""Attribute ids read from an Explore or GetVarSubStreamed address list.  TIA
+asks for 38 going online; the list is cut there, not refused."""
+
+
+@dataclass(frozen=True, slots=True)
+class ProgramRequest:
+    """A request that moves or removes program blocks.
+
+    ``operation`` is ``download_block`` (CreateObject of a block class),
+    ``upload_block`` (Explore or GetVarSubStreamed asking for a code or
+    source attribute) or ``delete_block`` (DeleteObject of a program object);
+    ``object_id`` the relation id created, read or deleted; ``block`` its
+    label (``OB1``, ``DB5``; the type alone when the number is not in the
+    id; ``program`` for the whole PLC program; the hex id otherwise);
+    ``name`` the block name when the request carries it."""
+
+    operation: str
+    object_id: int
+    block: str
+    name: str = ""
+
+    @property
+    def detail(self) -> tuple[tuple[str, str | int], ...]:
+        """Operation detail for the observation: the block, and its name if known."""
+        if self.name:
+            return (("block", self.block), ("block_name", self.name))
+        return (("block", self.block),)
+
+
+def block_label(object_id: int, class_id: int | None = None) -> str:
+    """``OB1`` for RID 0x8A320001; the type from the class when there is one,
+    else from the area; the number from the low word of a program RID."""
+    kind = BLOCK_CLASSES.get(class_id) if class_id is not None else None
+    kind = kind or BLOCK_AREAS.get(object_id >> 16)
+    if object_id >> 24 == PROGRAM_AREA:
+        return f"{kind}{object_id & 0xFFFF}" if kind else f"0x{object_id:08x}"
+    if object_id == PLC_PROGRAM_RID:
+        return "program"
+    return kind or f"0x{object_id:08x}"
+
+
+def program_request(pdu: S7PlusPdu) -> ProgramRequest | None:
+    """The program transfer a request PDU asks for, or None for anything else.
+
+    Reads only the head of the body, so the first fragment of a request
+    split over several is enough (a block download is 2 kB and more):
+
+    - CreateObject: ``request id u32 | value | u32 | [integrity id VLQ] |
+      0xA1 relation id u32 | class id VLQ | class flags VLQ | attribute id
+      VLQ | [0xA3 233 name]``: a block when the class is in ``BLOCK_CLASSES``;
+    - DeleteObject: ``object id u32``: a block when its high byte is 0x8A;
+    - Explore: ``explore id u32 | request id VLQ | 3 flag bytes | u8 filter
+      count (0) | address count VLQ | attribute ids VLQ``;
+    - GetVarSubStreamed: ``object id u32 | 0x20 | 0x04 | count VLQ |
+      attribute ids VLQ``;
+
+    the last two are an upload when an attribute id is in ``CODE_ATTRIBUTES``.
+    Bytes it cannot read give None: the request is then counted by its
+    function, as any other.
+    """
+    header = decode_data_header(pdu)
+    if header is None or header.opcode != S7PlusOpcode.REQUEST:
+        return None
+    function = header.function_code
+    if function not in _PROGRAM_FUNCTIONS:
+        return None
+    r = _Reader(pdu.data, header.body_offset)
+    try:
+        return _PROGRAM_FUNCTIONS[function](r)
+    except _PlusError:
+        return None
+
+
+def _created_block(r: _Reader) -> ProgramRequest | None:
+    r.take(4)  # request id: the parent (3, the PLC program, for blocks)
+    _value(r, 0)
+    r.take(4)
+    if not _at_object(r):
+        return None
+    r.byte()
+    relation = int.from_bytes(r.take(4), "big")
+    class_id = r.vlq()
+    if class_id not in BLOCK_CLASSES:
+        return None
+    r.vlq()  # class flags
+    r.vlq()  # attribute id
+    name = ""
+    try:
+        if r.byte() == ATTRIBUTE and r.vlq() == OBJECT_VARIABLE_TYPE_NAME:
+            value = _value(r, 0)
+            if isinstance(value.value, str):
+                name = value.value.strip()[:MAX_NAME]
+    except _PlusError:
+        pass  # the name is a nicety; the class made it a block
+    return ProgramRequest(DOWNLOAD_BLOCK, relation, block_label(relation, class_id), name)
+
+
+def _deleted_block(r: _Reader) -> ProgramRequest | None:
+    object_id = int.from_bytes(r.take(4), "big")
+    if object_id >> 24 != PROGRAM_AREA:
+        return None
+    return ProgramRequest(DELETE_BLOCK, object_id, block_label(object_id))
+
+
+def _code_read(r: _Reader, object_id: int) -> ProgramRequest | None:
+    count = r.vlq()
+    for _ in range(min(count, MAX_ADDRESSES)):
+        if r.vlq() in CODE_ATTRIBUTES:
+            return ProgramRequest(UPLOAD_BLOCK, object_id, block_label(object_id))
+    return None
+
+
+def _explored_code(r: _Reader) -> ProgramRequest | None:
+    object_id = int.from_bytes(r.take(4), "big")
+    r.vlq()  # explore request id
+    r.take(3)  # children, reserved, parents
+    if r.byte():  # a filter value follows: its layout is not read
+        return None
+    return _code_read(r, object_id)
+
+
+def _streamed_code(r: _Reader) -> ProgramRequest | None:
+    object_id = int.from_bytes(r.take(4), "big")
+    if r.take(2) != bytes((ADDRESS_ARRAY_FLAG, 0x04)):
+        return None
+    return _code_read(r, object_id)
+
+
+_PROGRAM_FUNCTIONS = {
+    CREATE_OBJECT: _created_block,
+    DELETE_OBJECT: _deleted_block,
+    EXPLORE: _explored_code,
+    GET_VAR_SUBSTREAMED: _streamed_code,
+}
+"""Function code -> reader of the request body that tells a program transfer."""
+
+
+def fragment_ends(data: bytes, start: int = 0) -> bool:
+    """True when the S7comm-plus fragment at ``data[start:]`` closes its PDU.
+
+    A PDU longer than one fragment is sent as several, each with its own
+    4-byte header; only the last is followed by the trailer ``72 | version
+    | 00 00``.  A fragment with no bytes after its data announces more (also
+    when it is cut short: it cannot be told apart).  Reads the length in
+    place; no allocation.
+    """
+    if len(data) < start + _HEADER:
+        return True
+    length = (data[start + 2] << 8) | data[start + 3]
+    return len(data) >= start + _HEADER + length + _HEADER
