@@ -9,8 +9,9 @@ frozen at the label's split) and its alerts, named by rule and subjects,
 are scored against the label: a true positive is an alert a label names, a
 false positive one it does not, a false negative a label no alert matches.
 Prints a table per capture, overall precision and recall (micro: over all
-labels; macro: the mean per capture), false positives grouped by rule with
-the labels' analysis, and the known gaps.  Alerts of rules the labels do
+labels; macro: the mean per capture), alerts labelled, raised and right per
+rule, false positives grouped by rule with the labels' analysis, and the
+known gaps.  Alerts of rules the labels do
 not cover (a rule added since) are listed apart, not scored.
 
 Throughput.  The passive benchmark's capture (``passive.build_capture``,
@@ -66,6 +67,7 @@ def quality() -> None:
     fp_reasons: dict[tuple[str, tuple[str, ...]], str] = {}
     gaps: list[tuple[str, str, tuple[str, ...], str]] = []
     uncovered: dict[str, int] = {}
+    per_rule: dict[str, list[int]] = {}  # rule -> [labelled, raised, right]
     print(f"{'capture':50} {'from':>5} {'exp':>4} {'fired':>5} {'TP':>4} {'FP':>3} {'FN':>3}")
     start = time.perf_counter()
     for label in labels:
@@ -75,6 +77,11 @@ def quality() -> None:
                 uncovered[rule] = uncovered.get(rule, 0) + 1
         got = [key for key in raised if key[0] in covered]
         s = score(label, got)
+        for key in {*got, *label.expected}:
+            counts = per_rule.setdefault(key[0], [0, 0, 0])
+            counts[0] += key in label.expected
+            counts[1] += key in got
+            counts[2] += key in label.expected and key in got
         total.add(s)
         per_capture.append(s)
         for fp in label.false_positives:
@@ -96,6 +103,12 @@ def quality() -> None:
     )
     print(f"precision {total.precision:.3f}  recall {total.recall:.3f}  (micro, over alerts)")
     print(f"precision {macro_p:.3f}  recall {macro_r:.3f}  (macro, mean per capture)")
+
+    print(f"\n{'rule':28} {'labelled':>8} {'raised':>6} {'right':>5}")
+    for rule, (want, fired_n, right) in sorted(per_rule.items()):
+        print(f"{rule:28} {want:>8} {fired_n:>6} {right:>5}")
+    quiet = sorted(covered - set(per_rule))
+    print(f"rules labelled and raised nowhere (synthetic cases only): {', '.join(quiet)}")
 
     by_rule: dict[str, list[tuple[str, ...]]] = {}
     for rule, subjects in total.fp:

@@ -42,7 +42,7 @@ SCHEMA = "otm.detection-labels/1"
 Key = tuple[str, tuple[str, ...]]
 """(rule id, subjects): what a label names and what an alert is scored by."""
 
-BASELINE_KINDS = ("OTM-NEW-", "OTM-SWEEP")
+BASELINE_KINDS = ("OTM-NEW-", "OTM-SWEEP", "OTM-UNIT-SWEEP", "OTM-POLLING-", "OTM-EXCEPTION-STORM")
 """Rule id prefixes of the rules that compare with the baseline: what they report
 must happen after the split (tshark's first frame at or after ``detect_from``)."""
 

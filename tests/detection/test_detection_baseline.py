@@ -19,6 +19,10 @@ OBSERVATIONS = st.one_of(
               st.integers(1, 65535)),
     st.builds(op, IPS, IPS, st.sampled_from(["read_coils", "plc_stop", "write_var"]),
               st.sampled_from(["read", "write", "control", "program"])),
+    # reads that make polling samples, with the unit they address
+    st.builds(op, IPS, IPS, st.sampled_from(["read_coils", "read_holding_registers"]),
+              st.just("read"), count=st.integers(1, 40), t=st.floats(0, 1000),
+              span=st.floats(0, 60), unit_id=st.integers(0, 3)),
     st.builds(ident, IPS, st.sampled_from(["modbus", "enip"]),
               firmware=st.text(max_size=8), serial=st.text(max_size=8)),
 )  # fmt: skip
@@ -37,7 +41,7 @@ def test_learning_records_hosts_links_operations_writers_and_identity() -> None:
     assert base.writers[("10.0.0.5", "modbus")] == {"10.0.0.9"}
     assert base.identity[("10.0.0.5", "modbus", "", "firmware")] == "v3.40"
     assert base.protocols["10.0.0.5"] == {"modbus"}
-    assert (base.first, base.last) == (100.0, 101.0)
+    assert (base.first, base.last) == (100.0, 199.0)
 
 
 def test_reads_do_not_make_writers() -> None:

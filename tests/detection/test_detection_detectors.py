@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 from detection_support import NORMAL, anomaly, comm, ident, op, seen
 
-from otm.detection import KINDS, AlertBook, Baseline, DetectionEngine, PlantContext, default_rules
+from otm.detection import (
+    KINDS,
+    AlertBook,
+    Baseline,
+    DetectionEngine,
+    Finding,
+    PlantContext,
+    default_rules,
+)
 from otm.detection.detectors import DETECTORS
 from otm.observations.records import Observation, Transport
 
@@ -17,8 +27,8 @@ def _engine(frozen: bool = True, context: PlantContext | None = None) -> Detecti
     return DetectionEngine(base, default_rules(KINDS), context)
 
 
-def _rules(found: list[object]) -> set[str]:
-    return {f.rule.id for f in found}  # type: ignore[attr-defined]
+def _rules(found: Sequence[Finding]) -> set[str]:
+    return {f.rule.id for f in found}
 
 
 def test_normal_traffic_raises_nothing() -> None:
@@ -54,7 +64,7 @@ def test_each_rule_fires_on_its_case(obs: Observation, rule: str) -> None:
 
 
 def test_a_known_writer_and_known_operations_stay_quiet() -> None:
-    again = [
+    again: list[Observation] = [
         op("10.0.0.9", "10.0.0.5", "write_single_register", "write", count=50, t=900),
         op("10.0.0.9", "10.0.0.5", "read_holding_registers", "read", count=500, t=900),
         ident("10.0.0.5", "modbus", firmware="v3.40", t=900),

@@ -135,6 +135,13 @@ def analyze(
             + (" (otm alerts)" if outcome.new or outcome.updated else ""),
             highlight=False,
         )
+        if outcome.froze:
+            console.print("detection: the learning time ran out: the baseline is frozen now")
+        if outcome.zones_done:
+            console.print(
+                "detection: the learning time of zone(s) "
+                f"{escape(', '.join(outcome.zones_done))} ran out: frozen now"
+            )
         raised = vulns_commands.alerts_line(store, rules)
         if raised:
             console.print(escape(raised), highlight=False, soft_wrap=True)

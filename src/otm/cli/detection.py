@@ -66,36 +66,68 @@ def _user(user: str | None) -> str:
 # -- otm baseline ----------------------------------------------------------------------
 
 
+ZoneOption = Annotated[
+    list[str] | None,
+    typer.Option("--zone", help="Only this zone (repeat); the rest of the site stays as it is."),
+]
+
+
 def baseline_learn(
     db: DbOption = None,
     source: Annotated[
         list[str] | None,
         typer.Option("--source", help="Learn only these stored sources (key); default: all new."),
     ] = None,
+    zone: ZoneOption = None,
+    for_: Annotated[
+        str | None,
+        typer.Option(
+            "--for",
+            help="Learn for this long (30m, 12h, 7d, 2w) of traffic, then freeze by itself.",
+        ),
+    ] = None,
 ) -> None:
-    """Start or go on learning what is normal from the stored captures and scans."""
+    """Start or go on learning what is normal from the stored captures and scans (the whole
+    site, or with --zone one zone while the rest stays protected)."""
     store = _store(db)
     try:
-        count, taken = service.learn(store, time.time(), source)
+        duration = None if for_ is None else service.parse_duration(for_)
+        count, taken = service.learn(store, time.time(), source, zone or (), duration)
     except service.DetectionError as exc:
         raise _fail(str(exc)) from None
     except StoreError as exc:
         raise _fail(str(exc), 2) from None
+    until = (
+        f"for {for_} of traffic (counted from the first packet learnt)"
+        if for_
+        else "until `otm baseline freeze" + (" --zone ...`" if zone else "`")
+    )
+    if zone:
+        console.print(
+            f"learning zone(s) {escape(', '.join(zone))}: {taken} observations from {count} "
+            f"source(s) now; new traffic with an end in them is learnt {until}; the rest of "
+            "the site stays protected"
+        )
+        return
     console.print(
         f"learning: {taken} observations from {count} source(s); new captures analysed now "
-        "are learnt too, until `otm baseline freeze`"
+        f"are learnt too, {until}"
     )
 
 
-def baseline_freeze(db: DbOption = None) -> None:
-    """End learning: from now on new traffic is compared with the baseline."""
+def baseline_freeze(db: DbOption = None, zone: ZoneOption = None) -> None:
+    """End learning (of the whole site, or of --zone): from now on new traffic is compared
+    with the baseline."""
     store = _store(db)
     try:
-        base = service.freeze(store, time.time())
+        base = service.freeze(store, time.time(), zone or ())
     except service.DetectionError as exc:
         raise _fail(str(exc)) from None
     except StoreError as exc:
         raise _fail(str(exc), 2) from None
+    if zone:
+        console.print(f"zone(s) {escape(', '.join(zone))} frozen: compared with the baseline now")
+        return
     console.print(
         f"baseline frozen: {len(base.hosts)} hosts, {len(base.links)} links, "
         f"{sum(len(v) for v in base.operations.values())} operations on links, "
@@ -119,6 +151,17 @@ def baseline_show(db: DbOption = None) -> None:
     table.add_column("what")
     table.add_column("value", overflow="fold")
     table.add_row("learnt from", f"{len(status.sources)} source(s), {base.observations} obs.")
+    for scope, duration in sorted(status.plan.scopes.items()):
+        what = "the whole site" if scope == service.SITE else f"zone {escape(scope)}"
+        end = status.plan.ends(scope)
+        when = (
+            f"until {iso(end)}"
+            if end is not None
+            else f"for {duration:g} s from its first packet"
+            if duration is not None
+            else "until frozen"
+        )
+        table.add_row("learning", f"{what} {when}")
     table.add_row("time span", f"{iso(base.first) or '-'} .. {iso(base.last) or '-'}")
     table.add_row("hosts", str(len(base.hosts) + len(base.macs)))
     table.add_row("links", str(len(base.links)))

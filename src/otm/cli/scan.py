@@ -9,6 +9,7 @@ or a malformed option, prints one line and exits 1; a database error exits 2.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -16,6 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from otm.cli.vulns import alerts_line, check_rules
 from otm.scanning.safety import OutOfScope, UnsafeRequest
 from otm.services import scan as scan_service
 from otm.services.database import open_store
@@ -95,10 +97,15 @@ def scan_cmd(
     ] = None,
     db: DbOption = None,
     fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    rules: Annotated[
+        Path | None,
+        typer.Option("--rules", help="A site's rules (otm.rules/1), for vulnerability alerts."),
+    ] = None,
 ) -> None:
     """Ask devices who they are, read-only and rate-limited, inside the networks you allow."""
     if fmt not in ("table", "json"):
         raise _fail(f"unknown format {fmt!r} (table or json)")
+    check_rules(rules)
     try:
         ports = parse_ports(port or [])
     except ValueError as exc:
@@ -136,6 +143,7 @@ def scan_cmd(
         raise _fail(str(exc), 2) from None
     try:
         outcome = scan_service.scan_network(options, store)
+        raised = alerts_line(store, rules)  # the inventory changed: known vulnerabilities too
     except (OutOfScope, UnsafeRequest, ValueError) as exc:
         raise _fail(str(exc)) from None
     except StoreError as exc:
@@ -169,6 +177,8 @@ def scan_cmd(
             f"in {stats.finished - stats.started:.1f} s; stored as {outcome.key}",
             highlight=False,
         )
+    if raised and fmt != "json":
+        console.print(escape(raised), highlight=False, soft_wrap=True)
     for line in outcome.result.errors:
         err.print(f"[yellow]probe error:[/] {line}", highlight=False)
 

@@ -2,9 +2,13 @@
 
 A thin face over ``otm.services.vulns``; ``register(app)`` adds::
 
-    otm vulns import PATH...          CSAF JSON files or folders of them
+    otm vulns import PATH... [--rules FILE]   CSAF JSON files or folders of them
     otm vulns [--asset ID|IP] [--min-confidence low|medium|high] [--format table|json|csv]
     otm vulns advisories [--format table|json]
+
+Importing raises, updates and closes the vulnerability alerts
+(``OTM-KNOWN-VULNERABILITY``, ``otm.services.vulns_alerts``); so do
+``otm analyze`` and ``otm scan`` through ``alerts_line``.
 
 Database selection and error habits are those of ``otm.cli.app``: a bad
 option, an unknown asset or a rejected file prints one line and exits 1, a
@@ -27,10 +31,13 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from otm.detection import RuleError
 from otm.services import vulns as service
-from otm.services.database import database_url
+from otm.services import vulns_alerts
+from otm.services.database import open_store
+from otm.services.detection import DetectionError, rules_in_force
 from otm.store import StoreError
-from otm.store.vulns import VulnStore
+from otm.store.combined import Store
 from otm.vulns.matching import Match
 
 console = Console(soft_wrap=True, highlight=False)
@@ -52,11 +59,41 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _store(db: str | None) -> VulnStore:
+def _store(db: str | None) -> Store:
     try:
-        return VulnStore(database_url(db))
+        return open_store(db)
     except StoreError as exc:
         raise _fail(str(exc), 2) from None
+
+
+def check_rules(rules_file: Path | None) -> None:
+    """Read a site's rules file now (before a long scan), failing like ``alerts_line``."""
+    try:
+        vulns_alerts.policy_in_force(rules_in_force(rules_file))
+    except (DetectionError, RuleError, service.VulnsError) as exc:
+        raise _fail(str(exc)) from None
+
+
+def alerts_line(store: Store, rules_file: Path | None = None) -> str | None:
+    """Bring the vulnerability alerts up to date; what changed, in a line (None: nothing).
+
+    A bad rules file or rule parameter prints one line and exits 1, a
+    database error exits 2, like every command here.
+    """
+    try:
+        rules = rules_in_force(rules_file)
+        outcome = vulns_alerts.refresh_alerts(store, time.time(), rules)
+    except (DetectionError, RuleError, service.VulnsError) as exc:
+        raise _fail(str(exc)) from None
+    except StoreError as exc:
+        raise _fail(str(exc), 2) from None
+    if not outcome.changed:
+        return None
+    return (
+        f"vulnerability alerts: {outcome.new} new, {outcome.updated} updated, "
+        f"{len(outcome.closed)} closed as resolved "
+        f"(otm alerts list --rule {vulns_alerts.RULE_ID})"
+    )
 
 
 def _check_format(fmt: str, allowed: tuple[str, ...]) -> None:
@@ -75,13 +112,18 @@ def _short(text: str, limit: int = SHORT) -> str:
 def vulns_import(
     paths: Annotated[list[Path], typer.Argument(help="CSAF 2.0 JSON files or folders of them.")],
     db: DbOption = None,
+    rules: Annotated[
+        Path | None, typer.Option("--rules", help="A site's detection rules (otm.rules/1).")
+    ] = None,
 ) -> None:
-    """Import CISA/vendor CSAF advisories; a newer revision replaces an older one."""
+    """Import CISA/vendor CSAF advisories; a newer revision replaces an older one.
+    Devices they affect are raised as alerts (OTM-KNOWN-VULNERABILITY)."""
     with closing(_store(db)) as store:
         try:
             reports = service.import_paths(store, paths, time.time())
         except StoreError as exc:
             raise _fail(str(exc), 2) from None
+        raised = alerts_line(store, rules) if reports else None
     counts: dict[str, int] = {}
     for r in reports:
         counts[r.outcome] = counts.get(r.outcome, 0) + 1
@@ -99,6 +141,8 @@ def vulns_import(
             err.print(f"[yellow]warning:[/] {escape(r.path)}: {escape(warning)}")
     summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
     console.print(escape(f"{len(reports)} files: {summary or 'none'}"))
+    if raised:
+        console.print(escape(raised))
     if not reports:
         raise _fail("no .json files found")
     if counts.get(service.REJECTED):

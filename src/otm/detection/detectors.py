@@ -37,16 +37,43 @@ and a user's file choose which kinds run with which settings.  Kinds:
                      conduit of the plant file allows: zone pair in that direction,
                      protocol and server port where the conduit names them; silent
                      while the plant file declares no conduit
+``timing``           per batch, on the polls the baseline learnt (``Baseline.polling``:
+                     per link and operation, the range of the mean interval) with
+                     ``min_samples`` samples (default 1) no more than ``max_spread``
+                     apart (longest over shortest, default 2: else it is no poll).
+                     ``check: rate`` (the default): a polling sample (reads joined
+                     across checkpoints as the baseline's are, at least
+                     ``min_requests`` over ``min_span`` seconds, default 10 and 10)
+                     whose mean interval is ``faster`` times shorter than the shortest
+                     learnt (a flood, a second poller, a DoS) or ``slower`` times
+                     longer than the longest (each a factor, default 4; null turns a
+                     side off).  ``check: silence``: a link with such a poll and no
+                     read for ``periods`` times its longest learnt interval (default
+                     10) and at least ``min_silence`` seconds (default 120) of its own
+                     source's traffic, begun after learning (see ``engine``)
 ``sweep``            per batch: one client reaching ``hosts`` or more servers it never
-                     reached, or ``ports`` or more ports of one server (a scan)
+                     reached, or ``ports`` or more ports of one server (a scan), or
+                     ``units`` or more units of one server (Modbus unit ids, DNP3
+                     outstation and IEC 104 common addresses: ``Baseline.units``) that
+                     nobody asked for while learning (``units_by: client``: that it
+                     never asked for), within ``window`` seconds; ``hosts``, ``ports``
+                     (default 10 each) and ``units`` (default off) are turned off by null
+``flood``            per batch: ``count`` or more operations (default 100) matching
+                     ``names``, ``categories`` and ``protocols`` within ``window``
+                     seconds (default 60), counted
+                     per link, per client or per server (``by``; a client or server
+                     needs ``peers`` distinct other ends, default 1, so that a storm on
+                     one link is the link's alert); ``group_only``: only operations sent
+                     to a broadcast or multicast address; ``unless_known``: not the
+                     operations a link carried while learning
 
 Detectors that compare with the baseline stay silent while it is not frozen
 (``Baseline.frozen``): learning is not detecting.  Policy kinds
 (``identity_fact``, ``anomaly``, ``remote_access``, ``level_skip``,
-``cross_zone``) fire in either phase: they judge the traffic, not its
-novelty.  The kinds that read the plant map (levels, roles, zones and
-conduits: ``PlantContext``) judge only hosts the inventory knew when the
-context was built.
+``cross_zone``, ``flood`` without ``unless_known``) fire in either phase:
+they judge the traffic, not its novelty.  The kinds that read the plant map
+(levels, roles, zones and conduits: ``PlantContext``) judge only hosts the
+inventory knew when the context was built.
 """
 
 from __future__ import annotations
@@ -236,7 +263,7 @@ def new_writer(
         return
     if obs.category not in rule.param("categories", ("write", "control", "program")):
         return
-    if _name_matches(rule.param("except_names", ()), obs.protocol, obs.name):
+    if name_matches(rule.param("except_names", ()), obs.protocol, obs.name):
         return
     client, server = ends
     writers = base.writers.get((server, obs.protocol), set())
@@ -257,7 +284,8 @@ def new_writer(
     )
 
 
-def _name_matches(patterns: Sequence[str], protocol: str, name: str) -> bool:
+def name_matches(patterns: Sequence[str], protocol: str, name: str) -> bool:
+    """Whether ``protocol:name`` matches one of the ``protocol:name`` or ``name`` globs."""
     return bool(patterns) and _matches(tuple(patterns), protocol, name)
 
 
@@ -277,16 +305,17 @@ def _matches(patterns: tuple[str, ...], protocol: str, name: str) -> bool:
 
 
 def operation(rule: Rule, obs: Observation, base: Baseline, ctx: PlantContext) -> Iterator[Finding]:
-    if not isinstance(obs, Operation) or (ends := _ends(obs)) is None:
+    if not isinstance(obs, Operation):
         return
     names: Sequence[str] = rule.param("names", ())
     categories = rule.param("categories", None)
     protocols = rule.param("protocols", None)
     if protocols is not None and obs.protocol not in protocols:
         return
-    by_name = _name_matches(names, obs.protocol, obs.name)
+    by_name = name_matches(names, obs.protocol, obs.name)
     by_category = categories is not None and obs.category in categories
-    if not (by_name or by_category):
+    # The ends only for a match: each named rule sees every operation.
+    if not (by_name or by_category) or (ends := _ends(obs)) is None:
         return
     servers = rule.param("servers", None)
     if servers is not None and ends[1] not in servers:
@@ -564,14 +593,17 @@ DETECTORS: dict[str, Detector] = {
     "value_range": value_range,
     "cross_zone": cross_zone,
 }
-"""Per-observation detectors by kind; ``sweep`` is the batch detector (``sweeps``)."""
+"""Per-observation detectors by kind; ``BATCH_KINDS`` are the engine's."""
 
 SERVICE_KINDS = ("vulnerability",)
 """Kinds whose findings the services raise from what they compute (a known
 vulnerability matched to an asset), not the engine from observations: their
 rules are data like the others, so a site can re-rate or disable them."""
 
-KINDS = (*DETECTORS, "sweep", *SERVICE_KINDS)
+BATCH_KINDS = ("sweep", "flood", "timing")
+"""Kinds only the engine evaluates, over batches, with state across them."""
+
+KINDS = (*DETECTORS, *BATCH_KINDS, *SERVICE_KINDS)
 """Every rule kind."""
 
 ACCEPTS: dict[str, tuple[type, ...]] = {
