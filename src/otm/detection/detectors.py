@@ -307,15 +307,11 @@ def _matches(patterns: tuple[str, ...], protocol: str, name: str) -> bool:
 def operation(rule: Rule, obs: Observation, base: Baseline, ctx: PlantContext) -> Iterator[Finding]:
     if not isinstance(obs, Operation):
         return
-    names: Sequence[str] = rule.param("names", ())
-    categories = rule.param("categories", None)
-    protocols = rule.param("protocols", None)
-    if protocols is not None and obs.protocol not in protocols:
-        return
-    by_name = name_matches(names, obs.protocol, obs.name)
-    by_category = categories is not None and obs.category in categories
     # The ends only for a match: each named rule sees every operation.
-    if not (by_name or by_category) or (ends := _ends(obs)) is None:
+    if (
+        not rule.selects_operation(obs.protocol, obs.name, obs.category)
+        or (ends := _ends(obs)) is None
+    ):
         return
     servers = rule.param("servers", None)
     if servers is not None and ends[1] not in servers:

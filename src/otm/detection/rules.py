@@ -25,10 +25,12 @@ Techniques are MITRE ATT&CK for ICS ids (``T0843`` Program Download ...);
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from functools import cached_property
 from importlib import resources
 from typing import Any
 
@@ -106,6 +108,37 @@ class Rule:
     def param(self, name: str, default: Any) -> Any:
         """A parameter, or ``default`` when the rule leaves it out."""
         return self.params.get(name, default)
+
+    @cached_property
+    def _operation_matches(self) -> dict[tuple[str, str, str], bool]:
+        return {}
+
+    def selects_operation(self, protocol: str, name: str, category: str) -> bool:
+        """Whether an operation rule's ``names`` (``protocol:name`` globs), ``categories``
+        and ``protocols`` select this operation; remembered per rule, since a plant's few
+        hundred (protocol, name, category) triples recur millions of times."""
+        key = (protocol, name, category)
+        known = self._operation_matches.get(key)
+        if known is None:
+            known = self._select(protocol, name, category)
+            if len(self._operation_matches) < 65536:
+                self._operation_matches[key] = known
+        return known
+
+    def _select(self, protocol: str, name: str, category: str) -> bool:
+        protocols = self.param("protocols", None)
+        if protocols is not None and protocol not in protocols:
+            return False
+        categories = self.param("categories", None)
+        if categories is not None and category in categories:
+            return True
+        for pattern in self.param("names", ()):
+            proto, _, op = pattern.rpartition(":")
+            if proto and not fnmatch.fnmatchcase(protocol, proto):
+                continue
+            if fnmatch.fnmatchcase(name, op):
+                return True
+        return False
 
 
 _ID = re.compile(r"^[A-Z0-9][A-Z0-9_-]{1,63}$")
