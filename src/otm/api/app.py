@@ -5,8 +5,11 @@ Besides the routers, two layers wrap every request:
 - the audit: each state-changing request (POST, PUT, PATCH, DELETE) is
   appended to the audit trail after it ran - who (the principal, or the
   name a sign-in tried), from where, the route and its parameters, and the
-  HTTP status it ended with, so refused and failed attempts are on record
-  too;
+  HTTP status it ended with, so refused and failed attempts (an unexpected
+  error too, as 500) are on record;
+- a NUL character in the path or the query is refused (400) before any
+  route sees it: PostgreSQL cannot hold one in text, and no name, id or
+  filter of the console contains one;
 - security headers: a content security policy that lets the pages load
   only the console's own files, no framing, no MIME sniffing, no referrer,
   and no caching of API answers.
@@ -18,12 +21,15 @@ their scripts from a CDN.  The OpenAPI document is at
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
@@ -104,8 +110,20 @@ def create_app(
     async def audit_and_headers(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
-        response = await call_next(request)
-        if request.method in UNSAFE_METHODS and request.url.path.startswith(API):
+        audited = request.method in UNSAFE_METHODS and request.url.path.startswith(API)
+        if _has_nul(request):
+            response: Response = JSONResponse(
+                {"detail": "NUL characters are not accepted in the path or the query"},
+                status_code=400,
+            )
+        else:
+            try:
+                response = await call_next(request)
+            except Exception:
+                if audited:
+                    await run_in_threadpool(_audit, store, request, 500)
+                raise
+        if audited:
             await run_in_threadpool(_audit, store, request, response.status_code)
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers.setdefault("X-Frame-Options", "DENY")
@@ -114,6 +132,13 @@ def create_app(
         if request.url.path.startswith(API):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, exc: RequestValidationError) -> Response:
+        # FastAPI's own answer, but ASCII-escaped: the errors quote the input, and a lone
+        # surrogate (a JSON body can hold one) cannot be written as UTF-8.
+        body = json.dumps({"detail": jsonable_encoder(exc.errors())}, ensure_ascii=True)
+        return Response(body, status_code=422, media_type="application/json")
 
     @app.exception_handler(StoreError)
     async def store_error(_: Request, exc: StoreError) -> JSONResponse:
@@ -126,6 +151,12 @@ def create_app(
         return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
 
     return app
+
+
+def _has_nul(request: Request) -> bool:
+    if "\x00" in request.url.path:
+        return True
+    return any("\x00" in k or "\x00" in v for k, v in request.query_params.multi_items())
 
 
 def _audit(store: Store, request: Request, status_code: int) -> None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
+from pydantic import AfterValidator
 
 from otm.historian import Historian
 from otm.model.access import Role
@@ -104,6 +105,7 @@ def principal(request: Request) -> Principal:
     if request.method not in SAFE_METHODS and not access.csrf_matches(
         session, request.headers.get(CSRF_HEADER)
     ):
+        request.state.audit_user = who.name  # whose session another site may be using
         raise HTTPException(status.HTTP_403_FORBIDDEN, "the CSRF token is missing or wrong")
     request.state.principal = who
     return who
@@ -138,3 +140,14 @@ Analyst = Annotated[Principal, Depends(require(Role.ANALYST))]
 Engineer = Annotated[Principal, Depends(require(Role.ENGINEER))]
 Admin = Annotated[Principal, Depends(require(Role.ADMIN))]
 ConsoleDep = Annotated[Console, Depends(console)]
+
+
+def _storable(text: str) -> str:
+    if "\x00" in text:
+        raise ValueError("NUL characters are not accepted")
+    return text
+
+
+StoredText = Annotated[str, AfterValidator(_storable)]
+"""A body's text that is stored or looked up: NUL is refused (422), PostgreSQL cannot
+hold it in text.  (Lone surrogates, which a JSON escape can make, pydantic refuses.)"""

@@ -73,7 +73,16 @@ NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
 TOKEN_PREFIX = "otm"
 """API tokens read ``otm_<id>_<secret>``: greppable in a leaked config file."""
 
+TOKEN_ID = re.compile(r"[0-9a-f]{12}")
+"""A token's public id: 6 random bytes in hex (``create_token``)."""
+
 _hasher = PasswordHasher()
+
+
+def printable(text: str) -> str:
+    """``text`` as a database keeps it: NUL (which PostgreSQL refuses in text) and lone
+    surrogates (which no database stores) written as backslash escapes."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
 
 
 class AccessError(Exception):
@@ -266,10 +275,14 @@ def _keep_an_admin(store: AccessStore, name: str) -> None:
         raise AccessError(f"{name!r} is the only enabled admin: make another admin first")
 
 
-def _password_matches(store: AccessStore, name: str, password: str) -> bool:
-    stored = store.password_hash(name)
-    if stored is None:
-        # Same work as a real check, so a wrong name takes as long as a wrong password.
+def _password_matches(store: AccessStore, name: str | None, password: str) -> bool:
+    """Whether ``password`` is user ``name``'s (None: no such user, the answer is no).
+
+    Without a stored hash the same argon2 work is done, so that a wrong name takes as long
+    as a wrong password.
+    """
+    stored = None if name is None else store.password_hash(name)
+    if name is None or stored is None:
         _hasher.hash(password)
         return False
     try:
@@ -285,21 +298,28 @@ def _password_matches(store: AccessStore, name: str, password: str) -> bool:
 
 
 def login(store: AccessStore, name: str, password: str, address: str, now: float) -> SignIn:
-    """Check a user's password and open a session; ``LoginRefusedError`` says why not."""
+    """Check a user's password and open a session; ``LoginRefusedError`` says why not.
+
+    The password is checked (or the same work done) whatever the name: an unknown,
+    malformed or disabled user's refusal takes as long as a wrong password's.
+    """
     recent = store.login_failures_since(address, now - ADDRESS_WINDOW)
     if recent >= ADDRESS_LIMIT:
         raise LoginRefusedError(
             f"too many failed sign-ins from {address}: try again later", ADDRESS_WINDOW
         )
-    user = store.user(name)
+    # No user has a name outside NAME_PATTERN: such a name is not looked up (it may hold
+    # what the database cannot take, NUL in PostgreSQL), and is recorded escaped.
+    user = store.user(name) if NAME_PATTERN.fullmatch(name) else None
     if user is not None and user.locked_until is not None and user.locked_until > now:
         store.record_login_failure(address, name, now, ADDRESS_WINDOW)
         raise LoginRefusedError(
             "this user is locked after wrong passwords: try again later or ask an admin",
             user.locked_until - now,
         )
-    if user is None or user.disabled or not _password_matches(store, name, password):
-        store.record_login_failure(address, name, now, ADDRESS_WINDOW)
+    matches = _password_matches(store, None if user is None else name, password)
+    if user is None or user.disabled or not matches:
+        store.record_login_failure(address, printable(name), now, ADDRESS_WINDOW)
         if user is not None and not user.disabled:
             store.count_failure(name, now, LOCK_AFTER, LOCK_FOR)
         raise LoginRefusedError("wrong user name or password")
@@ -392,7 +412,7 @@ def token_principal(store: AccessStore, text: str, now: float) -> Principal | No
     """Who an API token belongs to, with the lower of its role and its owner's; None if invalid."""
     prefix, _, rest = text.partition("_")
     token_id, _, secret = rest.partition("_")
-    if prefix != TOKEN_PREFIX or not token_id or not secret:
+    if prefix != TOKEN_PREFIX or not TOKEN_ID.fullmatch(token_id) or not secret:
         return None
     found = store.token(token_id)
     if found is None:
@@ -428,9 +448,14 @@ def audit(
     now: float,
     **detail: object,
 ) -> None:
-    """Append who did what, on what, from where, and how it ended."""
+    """Append who did what, on what, from where, and how it ended.
+
+    Text is kept as ``printable`` writes it: a request carrying what the database cannot
+    store is still on record.
+    """
     text = json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str)
-    store.append_audit(now, user, address, action, target, outcome, text)
+    fields = (user, address, action, target, outcome, text)
+    store.append_audit(now, *(printable(f) for f in fields))
 
 
 def verify_audit(store: AccessStore) -> AuditVerdict:

@@ -8,7 +8,20 @@ one ``Catalog`` built from the stored inventory, plant map, device health
 and open alerts, and rebuilds it when the store's revisions of those topics
 (``SqlStore.revisions``, one tiny query) say something changed.  A page is
 then a filter and a sort over in-memory rows (measured in
-``bench/console.py``).
+``bench/console.py``: 5-30 ms for a page of 100 of 10,000 assets).
+
+Building a catalog of 10,000 assets and 100,000 links takes seconds (loading
+the inventory, then the plant map: levels, zones, processes).  Only a change
+of the inventory or of the plant file needs that; alerts and device health
+change far more often (a running monitor raises the health revision at every
+flush), so a change of those only lays the new states over the catalog's rows
+(``Catalog.refreshed``: tens of milliseconds).  Parsed advisories are kept
+likewise until the ``vulns`` revision changes.
+
+That catalog is some 850,000 objects, and a full run of Python's cyclic
+garbage collector walks them all: 0.5 s, at a random request.  So a built
+catalog is moved out of the collector's sight (``gc.freeze``), and put back
+(``gc.unfreeze``) when the next one is built, so that the old one can go.
 
 ``AssetQuery`` is the one definition of the filters: the REST API reads it
 from query parameters, the web UI sends those parameters, and
@@ -17,27 +30,39 @@ from query parameters, the web UI sends those parameters, and
 
 from __future__ import annotations
 
+import copy
+import gc
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import networkx as nx
 
-from otm.model.assets import Asset, Inventory
+from otm.model.assets import Asset, Inventory, Link
 from otm.model.plant import PlantConfig, PlantMap
 from otm.services import plantdocs
-from otm.services.export import asset_sort_key, ip_sort_key, vendor_of
+from otm.services import vulns as vuln_service
+from otm.services.export import asset_sort_key, ip_sort_key, link_sort_key, vendor_of
+from otm.services.hints import view_hints
 from otm.services.plant import IMPACT_MODES
 from otm.store.combined import Store
 from otm.topology.impact import exposure, impact
 from otm.topology.plan import plant_view
+from otm.vulns.exposure import Hint
+from otm.vulns.matching import Confidence, Match, Matcher
 
 SEVERITY_RANK = {"low": 0, "medium": 1, "high": 2, "critical": 3}
 """Alert severities, least urgent first."""
 
-TOPICS = ("inventory", "plant", "alerts", "health")
+BASE_TOPICS = ("inventory", "plant")
+"""Store topics whose change rebuilds a catalog."""
+
+STATE_TOPICS = ("alerts", "health")
+"""Store topics whose change only refreshes a catalog's states (``Catalog.refreshed``)."""
+
+TOPICS = BASE_TOPICS + STATE_TOPICS
 """Store topics a catalog is built from."""
 
 SORTS = (
@@ -178,6 +203,40 @@ class Catalog:
         for asset in inventory.assets.values():
             for address in (*asset.ips, *asset.macs):
                 self._by_address.setdefault(address, asset.id)
+        self._links_at: dict[str, list[Link]] = {}
+        self._sorted_links: list[Link] | None = None
+        for link in inventory.links.values():
+            self._links_at.setdefault(link.client, []).append(link)
+            if link.server != link.client:
+                self._links_at.setdefault(link.server, []).append(link)
+        processes: dict[str, set[str]] = {}
+        for attachment in self.plant.attachments:
+            processes.setdefault(attachment.asset, set()).add(attachment.process)
+        ordered = sorted(inventory.assets.values(), key=asset_sort_key)
+        self._plain = [self._summary(a, i, processes) for i, a in enumerate(ordered)]
+        self.summaries: list[AssetSummary] = []
+        self._by_id: dict[str, AssetSummary] = {}
+        self._overlay(health, alerts)
+        self._hints: list[Hint] | None = None
+        self._hints_lock = threading.Lock()
+
+    def refreshed(
+        self,
+        health: dict[str, str],
+        alerts: Iterable[tuple[tuple[str, ...], str]],
+        revisions: dict[str, int],
+    ) -> Catalog:
+        """This catalog with other device health and open alerts, sharing everything
+        else: what a change of the ``STATE_TOPICS`` costs (module docstring)."""
+        fresh = copy.copy(self)
+        fresh.revisions = dict(revisions)
+        fresh._overlay(health, alerts)
+        return fresh
+
+    def _overlay(
+        self, health: dict[str, str], alerts: Iterable[tuple[tuple[str, ...], str]]
+    ) -> None:
+        """Lay health states and open alerts over the plain rows."""
         open_count: Counter[str] = Counter()
         worst: dict[str, str] = {}
         for subjects, severity in alerts:
@@ -186,30 +245,24 @@ class Catalog:
                 open_count[asset_id] += 1
                 if SEVERITY_RANK[severity] > SEVERITY_RANK.get(worst.get(asset_id, ""), -1):
                     worst[asset_id] = severity
-        processes: dict[str, set[str]] = {}
-        for attachment in self.plant.attachments:
-            processes.setdefault(attachment.asset, set()).add(attachment.process)
-        ordered = sorted(inventory.assets.values(), key=asset_sort_key)
-        self.summaries: list[AssetSummary] = [
-            self._summary(a, i, health, processes, open_count, worst) for i, a in enumerate(ordered)
-        ]
-        self._by_id = {s.id: s for s in self.summaries}
+        summaries = []
+        for plain in self._plain:
+            state = next((health[ip] for ip in plain.ips if ip in health), None)
+            count, bad = open_count.get(plain.id, 0), worst.get(plain.id)
+            if state is None and count == 0 and bad is None:
+                summaries.append(plain)
+            else:
+                summaries.append(replace(plain, health=state, open_alerts=count, worst_alert=bad))
+        self.summaries = summaries
+        self._by_id = {s.id: s for s in summaries}
 
-    def _summary(
-        self,
-        asset: Asset,
-        order: int,
-        health: dict[str, str],
-        processes: dict[str, set[str]],
-        open_count: Counter[str],
-        worst: dict[str, str],
-    ) -> AssetSummary:
+    def _summary(self, asset: Asset, order: int, processes: dict[str, set[str]]) -> AssetSummary:
+        """An asset's row without health and alerts (``_overlay`` adds them)."""
         vendor, _ = vendor_of(asset)
         placed = self.plant.levels.get(asset.id)
         member = self.plant.membership.get(asset.id)
         ips = tuple(sorted(asset.ips, key=ip_sort_key))
         macs = tuple(sorted(asset.macs))
-        state = next((health[ip] for ip in ips if ip in health), None)
         protocols = tuple(sorted({s.name for s in asset.services}))
         summary = AssetSummary(
             id=asset.id,
@@ -227,9 +280,9 @@ class Catalog:
             protocols=protocols,
             first_seen=asset.first_seen,
             last_seen=asset.last_seen,
-            health=state,
-            open_alerts=open_count.get(asset.id, 0),
-            worst_alert=worst.get(asset.id),
+            health=None,
+            open_alerts=0,
+            worst_alert=None,
             order=order,
         )
         words = [
@@ -260,6 +313,22 @@ class Catalog:
     def summary(self, asset_id: str) -> AssetSummary | None:
         """The row of one asset."""
         return self._by_id.get(asset_id)
+
+    def links(self) -> list[Link]:
+        """Every link, by ``link_sort_key`` (sorted once)."""
+        if self._sorted_links is None:
+            self._sorted_links = sorted(self.inventory.links.values(), key=link_sort_key)
+        return self._sorted_links
+
+    def links_of(self, asset_id: str) -> list[Link]:
+        """The links one of the asset's addresses is client or server of (``link_sort_key``)."""
+        asset = self.inventory.assets[asset_id]
+        found = {
+            link.key: link
+            for address in (*asset.ips, *asset.macs)
+            for link in self._links_at.get(address, ())
+        }
+        return sorted(found.values(), key=link_sort_key)
 
     def page(self, query: AssetQuery) -> Page:
         """The assets ``query`` asks for (module docstring)."""
@@ -322,6 +391,13 @@ class Catalog:
         """The paths into the asset from less-trusted zones (``plantdocs.exposure_doc``)."""
         return plantdocs.exposure_doc(exposure(self.graph, self.plant, asset_id, max_paths))
 
+    def hints(self) -> list[Hint]:
+        """The exposure hints of this state (``services.hints``), computed once."""
+        with self._hints_lock:
+            if self._hints is None:
+                self._hints = view_hints(self.view)
+            return self._hints
+
     def facets(self) -> dict[str, list[str]]:
         """The values each filter can take (for the UI's choices)."""
         values: dict[str, set[str]] = {
@@ -340,17 +416,22 @@ class Catalog:
         return {k: sorted(v) for k, v in values.items()}
 
 
-def build_catalog(store: Store) -> Catalog:
-    """A catalog of the store's current state."""
-    revisions = store.revisions()
-    inventory = store.load_inventory()
-    config = store.load_plant_config()
+def _states(store: Store) -> tuple[dict[str, str], list[tuple[tuple[str, ...], str]]]:
+    """Device health by address, and the open alerts' subjects and severity."""
     health = {h.asset_ip: h.state for h in store.health()}
     alerts = [
         (tuple(str(x) for x in a.data.get("subjects", ())), str(a.data["severity"]))
         for a in store.alerts(status=("open", "acknowledged"))
     ]
-    return Catalog(inventory, config, health, alerts, revisions)
+    return health, alerts
+
+
+def build_catalog(store: Store) -> Catalog:
+    """A catalog of the store's current state."""
+    revisions = store.revisions()  # before the data: a change in between rebuilds again
+    inventory = store.load_inventory()
+    config = store.load_plant_config()
+    return Catalog(inventory, config, *_states(store), revisions)
 
 
 class CatalogCache:
@@ -360,18 +441,37 @@ class CatalogCache:
         self.store = store
         self._catalog: Catalog | None = None
         self._lock = threading.Lock()
+        self._matcher: tuple[int | None, Matcher] | None = None
+        self._matcher_lock = threading.Lock()
 
     def get(self) -> Catalog:
         """The catalog of the store as it is now."""
         revisions = self.store.revisions()
         current = self._catalog
-        if current is not None and all(
-            current.revisions.get(t) == revisions.get(t) for t in TOPICS
-        ):
+        if current is not None and not _changed(current, revisions, TOPICS):
             return current
         with self._lock:
             current = self._catalog
-            revisions = self.store.revisions()
-            if current is None or any(current.revisions.get(t) != revisions.get(t) for t in TOPICS):
+            revisions = self.store.revisions()  # before the data (see build_catalog)
+            if current is None or _changed(current, revisions, BASE_TOPICS):
+                gc.unfreeze()  # the catalog being replaced may be collected (module docstring)
                 current = self._catalog = build_catalog(self.store)
+                gc.freeze()
+            elif _changed(current, revisions, STATE_TOPICS):
+                current = self._catalog = current.refreshed(*_states(self.store), revisions)
             return current
+
+    def vulnerabilities(self, asset: Asset, minimum: Confidence = Confidence.LOW) -> list[Match]:
+        """The stored advisories' matches of one asset; the advisories are parsed once for
+        each revision of the ``vulns`` topic (``VulnsError`` as ``load_advisories`` says)."""
+        revision = self.store.revisions().get("vulns")
+        with self._matcher_lock:
+            if self._matcher is None or self._matcher[0] != revision:
+                loaded = vuln_service.load_advisories(self.store)
+                self._matcher = (revision, Matcher(loaded.advisories))
+            matcher = self._matcher[1]
+        return matcher.match_assets([asset], minimum)
+
+
+def _changed(catalog: Catalog, revisions: dict[str, int], topics: Iterable[str]) -> bool:
+    return any(catalog.revisions.get(t) != revisions.get(t) for t in topics)

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Response, status
 from pydantic import BaseModel, Field
 
-from otm.api.security import Admin, ConsoleDep, Viewer
+from otm.api.security import Admin, ConsoleDep, StoredText, Viewer
 from otm.model.access import ApiToken, Role, User
 from otm.services import access
 
@@ -35,9 +35,9 @@ class UserChange(BaseModel):
 class NewToken(BaseModel):
     """An API token to create for the signed-in user (admins: for anyone)."""
 
-    name: str = Field(min_length=1, max_length=100)
+    name: StoredText = Field(min_length=1, max_length=100)
     role: Role | None = None
-    owner: str | None = Field(default=None, max_length=64)
+    owner: StoredText | None = Field(default=None, max_length=64)
     expires_days: float | None = Field(default=None, gt=0, le=3650)
 
 
@@ -176,7 +176,7 @@ def audit_log(
     console: ConsoleDep,
     user: str | None = None,
     action: str | None = None,
-    before: Annotated[int | None, Query(ge=1)] = None,
+    before: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,  # PostgreSQL's integer
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
     """The audit trail, newest first (``before``: entries older than that sequence number)."""

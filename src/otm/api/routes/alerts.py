@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, HTTPException, Query, Response, status
 from pydantic import BaseModel, Field
 
-from otm.api.security import Analyst, ConsoleDep, Operator, Viewer
+from otm.api.security import Analyst, ConsoleDep, Operator, StoredText, Viewer
 from otm.services.catalog import MAX_LIMIT, SEVERITY_RANK
 from otm.store.detection import StoredAlert
 
@@ -21,13 +21,13 @@ Severity = Literal["low", "medium", "high", "critical"]
 class Note(BaseModel):
     """A comment, or why a status changes."""
 
-    text: str = Field(default="", max_length=4000)
+    text: StoredText = Field(default="", max_length=4000)
 
 
 class Assignment(BaseModel):
     """Who works on an alert (null: nobody)."""
 
-    user: str | None = Field(default=None, max_length=64)
+    user: StoredText | None = Field(default=None, max_length=64)
 
 
 def _row(alert: StoredAlert) -> dict[str, Any]:

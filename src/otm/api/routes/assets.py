@@ -13,6 +13,7 @@ from otm.api.security import ConsoleDep, Viewer
 from otm.services import export
 from otm.services import vulns as vuln_service
 from otm.services.catalog import MAX_LIMIT, SORTS, AssetQuery
+from otm.services.hints import hint_doc
 from otm.store import StoreError
 from otm.vulns.matching import Confidence
 
@@ -162,22 +163,21 @@ def get_asset(ref: str, _: Viewer, console: ConsoleDep) -> dict[str, Any]:
         ],
     }
     addresses = set(asset.ips) | set(asset.macs)
-    doc["links"] = [
-        export.link_doc(link)
-        for link in sorted(catalog.inventory.links.values(), key=export.link_sort_key)
-        if link.client in addresses or link.server in addresses
-    ]
+    doc["links"] = [export.link_doc(link) for link in catalog.links_of(asset_id)]
     doc["alerts"] = [
         _alert_row(a.data, a.status, a.assignee)
         for a in store.alerts()
         if addresses & set(a.data.get("subjects", ()))
     ]
     try:
-        report = vuln_service.find_matches(store, asset_id, Confidence.LOW)
-        doc["vulnerabilities"] = [vuln_service.match_doc(m) for m in report.matches]
+        matches = console.catalog.vulnerabilities(asset, Confidence.LOW)
+        doc["vulnerabilities"] = [vuln_service.match_doc(m) for m in matches]
     except (vuln_service.VulnsError, StoreError) as exc:
         doc["vulnerabilities"] = []
         doc["vulnerabilities_error"] = str(exc)
+    doc["hints"] = [
+        hint_doc(h, catalog.plant.names) for h in catalog.hints() if h.asset == asset_id
+    ]
     doc["health_changes"] = [
         {"address": c.asset_ip, "time": c.time, "state": c.state, "previous": c.previous}
         for ip in asset.ips
@@ -212,17 +212,14 @@ def list_links(
 ) -> dict[str, Any]:
     """Links (client, server, protocol, port, counts, operations), of one asset if named."""
     catalog = console.catalog.get()
-    links = list(catalog.inventory.links.values())
+    links = catalog.links()
     if asset is not None:
         asset_id = catalog.asset_id(asset)
         if asset_id is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no asset {asset!r}")
-        found = catalog.inventory.assets[asset_id]
-        addresses = set(found.ips) | set(found.macs)
-        links = [lk for lk in links if lk.client in addresses or lk.server in addresses]
+        links = catalog.links_of(asset_id)
     if protocol is not None:
         links = [lk for lk in links if lk.protocol == protocol]
-    links.sort(key=export.link_sort_key)
     return {
         "total": len(links),
         "offset": offset,

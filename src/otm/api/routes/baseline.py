@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, Field
 
-from otm.api.security import Analyst, ConsoleDep, Viewer
+from otm.api.security import Analyst, ConsoleDep, StoredText, Viewer
 from otm.services import detection as service
 
 router = APIRouter(tags=["detection"])
@@ -18,21 +18,21 @@ router = APIRouter(tags=["detection"])
 class LearnRequest(BaseModel):
     """What to learn: the whole site (no zones) or zones, from stored sources, for a time."""
 
-    zones: list[str] = Field(default_factory=list, max_length=100)
-    sources: list[str] | None = Field(default=None, max_length=1000)
+    zones: list[StoredText] = Field(default_factory=list, max_length=100)
+    sources: list[StoredText] | None = Field(default=None, max_length=1000)
     duration: str | None = Field(default=None, max_length=20, examples=["7d"])
 
 
 class FreezeRequest(BaseModel):
     """Freeze the whole site (no zones) or these zones."""
 
-    zones: list[str] = Field(default_factory=list, max_length=100)
+    zones: list[StoredText] = Field(default_factory=list, max_length=100)
 
 
 class Acceptance(BaseModel):
     """Why an alert is normal."""
 
-    text: str = Field(default="", max_length=4000)
+    text: StoredText = Field(default="", max_length=4000)
 
 
 def _status(console: ConsoleDep) -> dict[str, Any]:

@@ -130,7 +130,7 @@ def topology(
                 "y": round(y, 5),
             }
         )
-    edges = [
+    edges = [  # the kept nodes' own edges, not a walk over every edge of the plant
         {
             "source": a,
             "target": b,
@@ -139,8 +139,9 @@ def topology(
             "packets": data["packets"],
             "weight": data.get("weight", 0),
         }
-        for a, b, data in graph.edges(data=True)
-        if a in keep and b in keep
+        for a in ids
+        for b, data in graph.succ[a].items()
+        if b in keep
     ]
     return {"nodes": nodes, "edges": edges}
 

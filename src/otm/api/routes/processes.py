@@ -10,8 +10,10 @@ from fastapi import APIRouter, Body, HTTPException, Query, Response, status
 
 from otm.api.security import ConsoleDep, Engineer, Viewer
 from otm.services import plantdocs
+from otm.services.hints import HintReport, report_doc
 from otm.services.plant import PlantError, export_plant, load_plant_document
 from otm.services.plantfile import PlantFileError
+from otm.vulns.exposure import HintKind, HintSeverity
 
 router = APIRouter(tags=["plant"])
 
@@ -85,3 +87,27 @@ def load_plant(
         "counts": result.counts,
         "warnings": list(result.warnings),
     }
+
+
+@router.get("/hints")
+def hints(
+    _: Viewer,
+    console: ConsoleDep,
+    asset: str | None = None,
+    kind: Annotated[list[HintKind] | None, Query()] = None,
+    min_severity: HintSeverity = HintSeverity.LOW,
+) -> dict[str, Any]:
+    """Exposure hints (``otm hints``): firmware behind the newest seen for the same product,
+    protocols without authentication a device serves, devices the enterprise side reaches;
+    of one asset, some kinds, at a minimum severity."""
+    catalog = console.catalog.get()
+    wanted = None if asset is None else _asset(console, asset)
+    found = [
+        h
+        for h in catalog.hints()
+        if (wanted is None or h.asset == wanted)
+        and (not kind or h.kind in kind)
+        and h.severity.rank >= min_severity.rank
+    ]
+    report = HintReport(found, 1 if wanted else len(catalog.summaries), dict(catalog.plant.names))
+    return report_doc(report)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, Response, status
 from pydantic import BaseModel, Field
 
 from otm.api.security import ConsoleDep, Engineer
-from otm.services.scan import ScanOptions
+from otm.services.scan import IP_PROTOCOLS, ScanOptions
 from otm.services.scan_jobs import ScanRefusedError
 
 router = APIRouter(prefix="/scans", tags=["scans"])
@@ -44,9 +44,11 @@ class ScanRequest(BaseModel):
 
 @router.get("")
 def list_scans(_: Engineer, console: ConsoleDep) -> dict[str, Any]:
-    """The networks the console may scan, and its scans, newest first."""
+    """The networks the console may scan, the protocols a scan may ask, and its scans,
+    newest first."""
     return {
         "allowed": [str(n) for n in console.scans.allowed],
+        "protocols": list(IP_PROTOCOLS),
         "items": [j.to_dict() for j in console.scans.jobs()],
     }
 
