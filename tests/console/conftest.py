@@ -34,13 +34,28 @@ def analysed_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return db
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def console(analysed_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
     """A console after its first start: ``admin`` still has the one-time password it
-    printed; ``chief`` (admin), ``operator`` and ``viewer`` have ``PASSWORD``."""
+    printed (only the first-start test signs in as ``admin``); ``chief`` (admin),
+    ``engineer``, ``analyst``, ``operator`` and ``viewer`` (each of that role) have
+    ``PASSWORD``.
+
+    One server for the whole run (starting one costs seconds on a loaded machine): tests
+    may add to its database (a plant file, samples, a scan, a baseline), so each reads
+    what it expects from the API at the time, never assumes an untouched database."""
     served = start_console(copy_db(analysed_db, tmp_path_factory.mktemp("console")))
     try:
-        add_users(served.db, {"chief": "admin", "operator": "operator", "viewer": "viewer"})
+        add_users(
+            served.db,
+            {
+                "chief": "admin",
+                "engineer": "engineer",
+                "analyst": "analyst",
+                "operator": "operator",
+                "viewer": "viewer",
+            },
+        )
         yield served
     finally:
         served.stop()

@@ -35,6 +35,9 @@ ARTEFACTS = Path(os.environ.get("OTM_ARTEFACTS") or REPO / "artefacts" / "consol
 PASSWORD = "a-long-console-password-1"
 """The admin's password once the one-time one is changed (tests' own)."""
 
+SCAN_ALLOW = "127.0.0.1/32"
+"""What the consoles of the tests may scan: the loopback address of the tests' devices."""
+
 STARTUP_S = 30.0
 """How long ``otm serve`` may take to answer (imports and the first catalog)."""
 
@@ -83,6 +86,14 @@ class Api:
     def post(self, path: str, body: dict[str, Any] | None = None) -> httpx.Response:
         return self.client.post(path, json=body or {}, headers={"X-CSRF-Token": self.csrf})
 
+    def put(self, path: str, body: dict[str, Any]) -> httpx.Response:
+        return self.client.put(path, json=body, headers={"X-CSRF-Token": self.csrf})
+
+    def text(self, path: str, **params: Any) -> str:
+        answer = self.client.get(path, params=params)
+        answer.raise_for_status()
+        return answer.text
+
     def close(self) -> None:
         self.client.close()
 
@@ -109,11 +120,42 @@ class Console:
             self.process.wait(5)
 
 
+def loaded(page: Any, route: str | None = None) -> None:
+    """Wait until the page (of ``route``) has its data: the router clears ``aria-busy``."""
+    from playwright.sync_api import expect
+
+    shown = page.locator(f'main > .page[data-route="/{route}"]' if route else "main > .page")
+    expect(shown).to_have_attribute("aria-busy", "false")
+
+
+def sign_in(page: Any, console: Console, name: str, password: str = PASSWORD) -> None:
+    """Sign in through the form; back on the dashboard with live updates."""
+    from playwright.sync_api import expect
+
+    page.goto(console.url)
+    page.fill("#signin-name", name)
+    page.fill("#signin-password", password)
+    page.click("#signin-submit")
+    expect(page.locator("h1")).to_have_text("Dashboard")
+    loaded(page)
+    expect(page.locator("#live")).to_have_text("live")
+
+
+def go(page: Any, console: Console, route: str) -> None:
+    """Open a route (``inventory``, ``assets/ID``, ``trends?preset=24h``) and wait for it."""
+    page.goto(console.url + "#/" + route)
+    loaded(page, route.partition("?")[0])
+
+
 def start_console(db: Path) -> Console:
-    """``otm serve --db DB --port FREE`` on 127.0.0.1, once it answers."""
+    """``otm serve --db DB --port FREE --scan-allow SCAN_ALLOW`` on 127.0.0.1, once it
+    answers."""
     port = _free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "otm", "serve", "--db", str(db), "--port", str(port)],
+        [
+            *(sys.executable, "-m", "otm", "serve", "--db", str(db), "--port", str(port)),
+            *("--scan-allow", SCAN_ALLOW),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -204,4 +246,18 @@ def record_health(db: Path, reports: list[tuple[float, str, str, str]]) -> None:
                 protocol=protocol,
             )
             for at, ip, state, protocol in reports
+        )
+
+
+def write_samples(db: Path, samples: list[tuple[float, str, str, float, str]]) -> int:
+    """Tag samples (time, address, tag, value, quality) written to the historian of the
+    database as ``otm monitor`` writes what it polls; how many were stored."""
+    from otm.historian import Historian
+    from otm.observations.records import Evidence, TagSample
+
+    evidence = Evidence("poll", "console-test-poller")
+    with Historian(db) as historian:
+        return historian.write(
+            TagSample(at, ip, tag, value, quality, evidence)
+            for at, ip, tag, value, quality in samples
         )

@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from console_support import CHROMIUM, PASSWORD, Console, record_health
+from console_support import CHROMIUM, PASSWORD, Console, go, record_health, sign_in
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(),
@@ -23,27 +23,6 @@ pytestmark = pytest.mark.skipif(
 expect: Any = pytest.importorskip("playwright.sync_api").expect
 
 SEVERITY_RANK = {"low": 0, "medium": 1, "high": 2, "critical": 3}
-
-
-def loaded(page: Any, route: str | None = None) -> None:
-    """Wait until the page (of ``route``) has its data: the router clears ``aria-busy``."""
-    shown = page.locator(f'main > .page[data-route="/{route}"]' if route else "main > .page")
-    expect(shown).to_have_attribute("aria-busy", "false")
-
-
-def sign_in(page: Any, console: Console, name: str, password: str = PASSWORD) -> None:
-    page.goto(console.url)
-    page.fill("#signin-name", name)
-    page.fill("#signin-password", password)
-    page.click("#signin-submit")
-    expect(page.locator("h1")).to_have_text("Dashboard")
-    loaded(page)
-    expect(page.locator("#live")).to_have_text("live")
-
-
-def go(page: Any, console: Console, route: str) -> None:
-    page.goto(console.url + "#/" + route)
-    loaded(page, route.partition("?")[0])
 
 
 def test_first_start_forces_a_password_change(console: Console, page: Any, shots: Any) -> None:

@@ -12,9 +12,10 @@ export const session = { user: null };
 export const hooks = { unauthorized: () => {}, mustChange: () => {} };
 
 export class ApiError extends Error {
-  constructor(status, detail) {
+  constructor(status, detail, body = null) {
     super(detail);
     this.status = status;
+    this.body = body;
   }
 }
 
@@ -28,7 +29,9 @@ function detailText(body, fallback) {
   const detail = body && typeof body === "object" ? body.detail : null;
   if (typeof detail === "string") return detail;
   if (Array.isArray(detail)) {
-    return detail.map((d) => [(d.loc || []).slice(1).join("."), d.msg].filter(Boolean).join(": ")).join("; ");
+    return detail
+      .map((d) => [d.line ? `line ${d.line}` : null, d.loc ? d.loc.slice(1).join(".") : d.field, d.msg ?? d.message].filter(Boolean).join(": "))
+      .join("; ");
   }
   return fallback;
 }
@@ -64,7 +67,7 @@ export async function request(method, path, body, { silent = false } = {}) {
   const type = response.headers.get("content-type") || "";
   const data = type.includes("json") ? await response.json().catch(() => null) : await response.text();
   if (!response.ok) {
-    const error = new ApiError(response.status, detailText(data, `${response.status} ${response.statusText}`));
+    const error = new ApiError(response.status, detailText(data, `${response.status} ${response.statusText}`), data);
     if (!silent) {
       if (response.status === 401) hooks.unauthorized(error);
       else if (response.status === 403 && /change your password first/.test(error.message)) hooks.mustChange(error);
@@ -77,4 +80,5 @@ export async function request(method, path, body, { silent = false } = {}) {
 export const get = (path, params, options) => request("GET", path + query(params), undefined, options);
 export const post = (path, body = {}, options) => request("POST", path, body, options);
 export const patch = (path, body = {}, options) => request("PATCH", path, body, options);
+export const put = (path, body = {}, options) => request("PUT", path, body, options);
 export const del = (path, options) => request("DELETE", path, undefined, options);

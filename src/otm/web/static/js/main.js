@@ -14,6 +14,11 @@ import map from "./pages/map.js";
 import alerts from "./pages/alerts.js";
 import health from "./pages/health.js";
 import users from "./pages/users.js";
+import processes from "./pages/processes.js";
+import trends from "./pages/trends.js";
+import scans from "./pages/scans.js";
+import hints from "./pages/hints.js";
+import settings from "./pages/settings.js";
 
 const ROUTES = [
   { path: /^\/signin$/, page: signIn, title: "Sign in", open: true },
@@ -23,7 +28,12 @@ const ROUTES = [
   { path: /^\/assets\/(.+)$/, page: asset, title: "Asset", nav: "inventory" },
   { path: /^\/map$/, page: map, title: "Map", nav: "map" },
   { path: /^\/alerts(?:\/(.+))?$/, page: alerts, title: "Alerts", nav: "alerts" },
+  { path: /^\/processes$/, page: processes, title: "Processes", nav: "processes" },
+  { path: /^\/trends$/, page: trends, title: "Trends", nav: "trends" },
+  { path: /^\/hints$/, page: hints, title: "Hints", nav: "hints" },
   { path: /^\/health$/, page: health, title: "Health", nav: "health" },
+  { path: /^\/scans$/, page: scans, title: "Scans", nav: "scans", role: "engineer" },
+  { path: /^\/settings$/, page: settings, title: "Settings", nav: "settings" },
   { path: /^\/users$/, page: users, title: "Users", nav: "users", role: "admin" },
 ];
 
@@ -31,8 +41,13 @@ const NAV = [
   ["dashboard", "Dashboard"],
   ["inventory", "Inventory"],
   ["map", "Map"],
+  ["processes", "Processes"],
+  ["trends", "Trends"],
   ["alerts", "Alerts"],
+  ["hints", "Hints"],
   ["health", "Health"],
+  ["scans", "Scans", "engineer"],
+  ["settings", "Settings"],
   ["users", "Users", "admin"],
 ];
 

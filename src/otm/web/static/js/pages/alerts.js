@@ -159,6 +159,7 @@ export default async function alerts(view) {
     assign: h("button", { type: "button", id: "alert-assign" }, "Assign"),
     mine: h("button", { type: "button", id: "alert-assign-me", class: "quiet" }, "Assign to me"),
     unassign: h("button", { type: "button", id: "alert-unassign", class: "quiet" }, "Unassign"),
+    accept: h("button", { type: "button", id: "alert-accept", class: "quiet", title: "This is normal: fold what the alert saw into the detection baseline and mark it accepted" }, "Accept into baseline"),
   };
   const canOperate = allows("operator");
   const canManage = allows("analyst");
@@ -171,7 +172,7 @@ export default async function alerts(view) {
           "div",
           null,
           h("div", { class: "field" }, h("label", { for: "alert-note" }, "Note"), h("span", { class: "hint" }, "Recorded with the next action, or added on its own as a comment."), note),
-          h("div", { class: "actions" }, buttons.acknowledge, canManage ? buttons.close : null, canManage ? buttons.reopen : null, buttons.comment),
+          h("div", { class: "actions" }, buttons.acknowledge, canManage ? buttons.close : null, canManage ? buttons.reopen : null, buttons.comment, canManage ? buttons.accept : null),
         )
       : null,
     canManage
@@ -205,6 +206,7 @@ export default async function alerts(view) {
   buttons.acknowledge.addEventListener("click", () => act(buttons.acknowledge, "acknowledge", { text: note.value }, "Alert acknowledged."));
   buttons.close.addEventListener("click", () => act(buttons.close, "close", { text: note.value }, "Alert closed."));
   buttons.reopen.addEventListener("click", () => act(buttons.reopen, "reopen", { text: note.value }, "Alert reopened."));
+  buttons.accept.addEventListener("click", () => act(buttons.accept, "accept", { text: note.value }, "Alert accepted into the baseline: what it saw is normal from now on."));
   buttons.comment.addEventListener("click", () => {
     if (!note.value.trim()) {
       view.notify("Write the comment in the note first.", "error");
@@ -246,6 +248,7 @@ export default async function alerts(view) {
     buttons.close.hidden = a.status === "closed";
     buttons.reopen.hidden = a.status === "open";
     buttons.unassign.hidden = !a.assignee;
+    buttons.accept.hidden = a.status === "accepted" || !(a.observations || []).length;
     replace(
       info,
       h("p", { class: "actions" }, severity(a.severity), state(a.status), a.assignee ? h("span", null, "assigned to ", h("strong", null, a.assignee)) : h("span", { class: "muted" }, "unassigned")),

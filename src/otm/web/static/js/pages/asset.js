@@ -3,6 +3,7 @@
 
 import { get } from "../api.js";
 import { alertLink, assetLink, facts, h, num, outLink, replace, route, severity, state, table, text, time, timeCell } from "../dom.js";
+import { hintsTable } from "./hints.js";
 
 const KEY_FIELDS = ["vendor", "model", "product_code", "firmware", "hardware", "serial", "name"];
 const LABELS = { vendor: "Vendor", model: "Model", product_code: "Product code", firmware: "Firmware", hardware: "Hardware", serial: "Serial number", name: "Name" };
@@ -180,6 +181,7 @@ export default async function asset(view) {
         h("span", null, text(a.role)),
         summary.open_alerts ? h("span", null, severity(summary.worst_alert), ` ${summary.open_alerts} open alert(s)`) : null,
         h("a", { class: "button-link", href: route("/map", { focus: a.id }), id: "show-on-map" }, "Show on the map"),
+        h("a", { class: "button-link", href: route("/processes", { asset: a.id }), id: "show-impact" }, "Impact and exposure"),
       ),
       h(
         "div",
@@ -189,6 +191,7 @@ export default async function asset(view) {
         section("a-links", "Communications", links),
         section("a-alerts", "Alerts", alerts),
         section("a-vulns", "Vulnerabilities", vulns),
+        section("a-hints", "Exposure hints", hintsTable(a.hints || [], { id: "asset-hints", withAsset: false, empty: "Nothing stands out (otm hints: firmware behind, protocols without authentication, reachable from the enterprise)." })),
         section("a-health", "Health", healthPart),
       ),
     );
