@@ -99,6 +99,19 @@ def test_mid_stream_the_registered_port_is_the_server() -> None:
     assert [fc for _, fc in rec.pdus()] == [False, True]
 
 
+def test_a_keep_alive_before_any_data_of_its_side_is_not_a_stream_start() -> None:
+    """s7comm_plus.pcap frame 14: a client that sent nothing yet probes with one
+    garbage byte at the sequence number before its next; its stream starts later."""
+    s = session()
+    s.handshake()
+    keep_alive = s.segment(True, fb.ACK, b"\x00", seq=(s.client_seq - 1) & 0xFFFFFFFF)
+    request, response = pdus(2, tag=3)
+    frames = [s.ack(True), keep_alive, *s.send(request, True), *s.send(response, False)]
+    _, rec = run(frames)
+    assert not [e for e in rec.events if e[0] == "invalid"]
+    assert [fc for _, fc in rec.pdus()] == [True, False]
+
+
 def test_mid_stream_both_ports_registered_lower_port_is_server() -> None:
     s = session(client_port=PORT + 7)
     s.handshake()

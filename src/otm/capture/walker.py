@@ -1291,6 +1291,11 @@ class PacketWalker:
             return
         nxt = half.nxt
         if nxt < 0:  # first bytes seen from this side: a mid-stream start
+            if len(payload) == 1:
+                # One byte alone before any other: a TCP keep-alive probe (one garbage
+                # byte at the sequence number before the next), never the start of a
+                # PDU of a framed protocol; the stream starts at the next segment.
+                return
             half.nxt = nxt = seq
             half.sync = False
         delta = (seq - nxt) & _SEQ
