@@ -1,5 +1,5 @@
 """The console's processes, trends, scans, hints and settings pages in a real browser
-against a real ``otm serve`` (see conftest.py), over the database analysed from the
+against a real ``otm serve`` (see console_fixtures.py), over the database analysed from the
 shared captures; a plant file, historian samples and a real pymodbus device are added
 as the tests need them.  Expectations come from the API, never from constants.
 """
@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import yaml
+from console_fixtures import analysed_db, browser, console, page, shots
 from console_support import CHROMIUM, Console, go, sign_in, write_samples
 
 pytestmark = pytest.mark.skipif(
@@ -31,6 +32,8 @@ if str(POLLING) not in sys.path:  # the test folders are not packages
     sys.path.insert(0, str(POLLING))
 
 from poll_support import HOST, REAL_DEVICES, DeviceProcess, free_port, python  # noqa: E402
+
+__all__ = ["analysed_db", "browser", "console", "page", "shots"]  # fixtures, imported
 
 
 def _s7_cpu(console: Console) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""The web console in a real browser against a real ``otm serve`` (see conftest.py).
+"""The web console in a real browser against a real ``otm serve`` (see console_fixtures.py).
 
 Expectations come from the API over the same database (itself analysed from the
 shared captures), never from constants: the pages must show what the server says.
@@ -14,12 +14,15 @@ from typing import Any
 
 import httpx
 import pytest
+from console_fixtures import analysed_db, browser, console, page, shots
 from console_support import CHROMIUM, PASSWORD, Console, go, record_health, sign_in
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(),
     reason=f"{CHROMIUM} is missing: install Debian's chromium (scripts/test.sh does)",
 )
+
+__all__ = ["analysed_db", "browser", "console", "page", "shots"]  # fixtures, imported
 expect: Any = pytest.importorskip("playwright.sync_api").expect
 
 SEVERITY_RANK = {"low": 0, "medium": 1, "high": 2, "critical": 3}

@@ -1,6 +1,12 @@
 """Fixtures of the browser tests: a real ``otm serve`` over a database analysed from
 shared captures (``console_support``), and Debian's Chromium driven by Playwright.
 
+Each test module imports them (not a ``conftest.py``: a second module of that name
+shadows ``tests/conftest.py`` for the folders that import from it).  The browser and
+the server live for one module: Playwright's synchronous API keeps an event loop
+running in the thread while it is open, which a later test's ``asyncio.run`` in the
+same worker would trip over.
+
 Nothing is downloaded: Playwright launches ``/usr/bin/chromium`` (apt's package;
 ``scripts/test.sh`` installs it), and the tests are skipped, saying so, where it is
 missing.  Screenshots go to ``$OTM_ARTEFACTS`` or ``artefacts/console`` under the
@@ -34,14 +40,14 @@ def analysed_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return db
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def console(analysed_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
     """A console after its first start: ``admin`` still has the one-time password it
     printed (only the first-start test signs in as ``admin``); ``chief`` (admin),
     ``engineer``, ``analyst``, ``operator`` and ``viewer`` (each of that role) have
     ``PASSWORD``.
 
-    One server for the whole run (starting one costs seconds on a loaded machine): tests
+    One server a module (starting one costs seconds on a loaded machine): tests
     may add to its database (a plant file, samples, a scan, a baseline), so each reads
     what it expects from the API at the time, never assumes an untouched database."""
     served = start_console(copy_db(analysed_db, tmp_path_factory.mktemp("console")))
@@ -61,7 +67,7 @@ def console(analysed_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
         served.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     """Debian's Chromium, headless, through Playwright (never a downloaded browser)."""
     if not CHROMIUM.exists():
