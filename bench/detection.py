@@ -228,7 +228,7 @@ def main() -> None:
     parser.add_argument("--throughput-only", action="store_true")
     parser.add_argument("--packets", type=int, default=1_000_000)
     parser.add_argument("--every", type=int, default=50_000)
-    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=4)
     args = parser.parse_args()
     if not args.throughput_only:
         quality()

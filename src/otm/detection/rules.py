@@ -30,7 +30,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from functools import cached_property
+from functools import cached_property, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -252,6 +252,12 @@ def parse_rules(text: str, source: str, kinds: Iterable[str]) -> RuleSet:
 
 
 def default_rules(kinds: Iterable[str]) -> RuleSet:
-    """The rules otm ships (``rules.yaml`` beside this module)."""
+    """The rules otm ships (``rules.yaml`` beside this module), parsed once a process (a
+    rule set is not changed in place: ``apply`` makes a new one)."""
+    return _shipped(tuple(kinds))
+
+
+@lru_cache(maxsize=8)
+def _shipped(kinds: tuple[str, ...]) -> RuleSet:
     text = resources.files("otm.detection").joinpath("rules.yaml").read_text(encoding="utf-8")
     return parse_rules(text, "otm's rules.yaml", kinds)
