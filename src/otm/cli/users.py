@@ -146,18 +146,7 @@ def user_list(
             raise fail(str(exc), 2) from None
     now = time.time()
     if fmt == "json":
-        rows = [
-            {
-                "name": u.name,
-                "role": u.role.value,
-                "disabled": u.disabled,
-                "locked": u.locked_until is not None and u.locked_until > now,
-                "must_change_password": u.must_change_password,
-                "created_at": u.created_at,
-                "last_login": u.last_login,
-            }
-            for u in users
-        ]
+        rows = [service.user_doc(u, now) for u in users]
         console.print_json(json.dumps(rows))
         return
     if not users:

@@ -165,6 +165,19 @@ def check_password(name: str, password: str) -> None:
 # -- users ------------------------------------------------------------------------
 
 
+def user_doc(user: User, now: float) -> dict[str, object]:
+    """A user as ``otm user list --format json`` and ``GET /api/v1/users`` show it."""
+    return {
+        "name": user.name,
+        "role": user.role.value,
+        "disabled": user.disabled,
+        "locked": user.locked_until is not None and user.locked_until > now,
+        "must_change_password": user.must_change_password,
+        "created_at": user.created_at,
+        "last_login": user.last_login,
+    }
+
+
 def add_user(
     store: AccessStore, name: str, role: Role, now: float, password: str | None = None
 ) -> str | None:

@@ -42,16 +42,7 @@ class NewToken(BaseModel):
 
 
 def _user(u: User) -> dict[str, Any]:
-    now = time.time()
-    return {
-        "name": u.name,
-        "role": u.role.value,
-        "disabled": u.disabled,
-        "locked": u.locked_until is not None and u.locked_until > now,
-        "must_change_password": u.must_change_password,
-        "created_at": u.created_at,
-        "last_login": u.last_login,
-    }
+    return dict(access.user_doc(u, time.time()))
 
 
 def _token(t: ApiToken) -> dict[str, Any]:
