@@ -319,3 +319,14 @@ def test_replay_in_any_order_gives_the_same_inventory() -> None:
         shuffled = obs[:]
         random.Random(seed).shuffle(shuffled)
         assert build_inventory(shuffled) == first
+
+
+def test_an_oui_owner_written_with_a_trailing_comma_is_the_same_vendor() -> None:
+    import netaddr
+
+    from otm.inventory.vendors import mac_vendor
+
+    raw = netaddr.OUI("00-1B-1B").registration().org  # the IEEE registry as shipped
+    assert raw.rstrip().endswith(","), raw  # the case this guards
+    assert mac_vendor("00:1b:1b:02:9a:c3") == raw.strip().rstrip(",")
+    assert mac_vendor("00:1b:1b:02:9a:c3") == mac_vendor("00:0e:8c:d0:f9:cb")  # both Siemens AG

@@ -42,7 +42,9 @@ def _oui_owner(oui: str) -> str | None:
         org: str = netaddr.OUI(oui.replace(":", "-")).registration().org
     except (netaddr.NotRegisteredError, netaddr.AddrFormatError, IndexError, ValueError):
         return None
-    return org.strip() or None
+    # The registry writes some owners with a trailing comma ("Siemens AG,") beside the
+    # same owner without one: one vendor, not two, in the inventory's facets.
+    return " ".join(org.split()).rstrip(",;").strip() or None
 
 
 def cip_vendor(vendor_id: int) -> str | None:
