@@ -43,6 +43,37 @@ MAX_VALUE_ADDRESSES = 100_000
 plant's HMIs write a few thousand setpoints, more is a sweep of writes,
 counted in ``values_skipped`` and not kept."""
 
+
+def note_value(
+    values: dict[Any, list[Any]],
+    where: object,
+    value: float,
+    frame: int,
+    ts: float,
+    limit: int,
+    *tail: object,
+) -> bool:
+    """Count one write of ``value`` to ``where`` in a sensor's per-flow ``values``, as
+    ``Tally.flow_value`` takes them: ``[count, first time, last time, first frame,
+    minimum, maximum, last value, *tail]`` (``tail``: what the sensor keeps to name the
+    first request).  False, recording nothing, when the flow already holds ``limit``
+    addresses and this is another."""
+    entry = values.get(where)
+    if entry is None:
+        if len(values) >= limit:
+            return False
+        values[where] = [1, ts, ts, frame, value, value, value, *tail]
+        return True
+    entry[0] += 1
+    entry[2] = ts
+    if value < entry[4]:
+        entry[4] = value
+    elif value > entry[5]:
+        entry[5] = value
+    entry[6] = value
+    return True
+
+
 WrittenValue = int | float
 """A value written, as ``ValueWritten`` carries it."""
 

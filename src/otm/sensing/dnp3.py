@@ -79,7 +79,7 @@ from otm.protocols.dnp3.framing import frame_length
 from otm.protocols.dnp3.messages import ObjectHeader, Request, Response
 from otm.protocols.dnp3.objects import device_attributes
 from otm.protocols.dnp3.reassembly import TransportReassembler
-from otm.sensing.aggregate import Tally
+from otm.sensing.aggregate import Tally, note_value
 from otm.sensing.labels import FlowLabels
 
 PROTOCOL = "dnp3"
@@ -395,20 +395,8 @@ class Dnp3Stream:
             self.tally.value_skipped(PROTOCOL, "not_finite", info.not_finite)
         for index, bits, value in info.outputs:
             code = (outstation << 40) | (bits << 32) | index
-            entry = self.values.get(code)
-            if entry is None:
-                if len(self.values) >= MAX_WRITE_ADDRESSES:
-                    self.tally.value_skipped(PROTOCOL, "too_many_addresses")
-                    continue
-                self.values[code] = [1, ts, ts, frame, value, value, value, function]
-                continue
-            entry[0] += 1
-            entry[2] = ts
-            if value < entry[4]:
-                entry[4] = value
-            elif value > entry[5]:
-                entry[5] = value
-            entry[6] = value
+            if not note_value(self.values, code, value, frame, ts, MAX_WRITE_ADDRESSES, function):
+                self.tally.value_skipped(PROTOCOL, "too_many_addresses")
 
     def _response(
         self,

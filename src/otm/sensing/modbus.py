@@ -77,7 +77,7 @@ from otm.protocols.modbus.messages import (
     ReportServerIdResponse,
     UmasRequest,
 )
-from otm.sensing.aggregate import Tally
+from otm.sensing.aggregate import Tally, note_value
 from otm.sensing.labels import FlowLabels
 
 PROTOCOL = "modbus"
@@ -350,20 +350,8 @@ class ModbusStream:
                 self._value(_REGISTER | unit | (start + i), value, fc, frame, ts)
 
     def _value(self, code: int, value: int, fc: int, frame: int, ts: float) -> None:
-        entry = self.values.get(code)
-        if entry is None:
-            if len(self.values) >= MAX_WRITE_ADDRESSES:
-                self._skip(code, "too_many_addresses")
-                return
-            self.values[code] = [1, ts, ts, frame, value, value, value, fc]
-            return
-        entry[0] += 1
-        entry[2] = ts
-        if value < entry[4]:
-            entry[4] = value
-        elif value > entry[5]:
-            entry[5] = value
-        entry[6] = value
+        if not note_value(self.values, code, value, frame, ts, MAX_WRITE_ADDRESSES, fc):
+            self._skip(code, "too_many_addresses")
 
     def _skip(self, code: int, reason: str) -> None:
         self.tally.value_skipped(RTU_PROTOCOL if code & _RTU_BIT else PROTOCOL, reason)

@@ -125,7 +125,7 @@ from otm.protocols.s7comm.plus import (
     s7plus_session_identity,
 )
 from otm.protocols.s7comm.reassembly import UserdataReassembler, UserdataUnit
-from otm.sensing.aggregate import Tally
+from otm.sensing.aggregate import Tally, note_value
 from otm.sensing.labels import FlowLabels
 from otm.sensing.mms import PROTOCOL as MMS
 from otm.sensing.mms import SESSION_FIRST_BYTES, MmsStream
@@ -593,20 +593,8 @@ class S7Stream:
                 self.tally.value_skipped(S7COMM, found)
                 continue
             where, value = found
-            entry = self.values.get(where)
-            if entry is None:
-                if len(self.values) >= MAX_WRITE_ADDRESSES:
-                    self.tally.value_skipped(S7COMM, "too_many_addresses")
-                    continue
-                self.values[where] = [1, ts, ts, frame, value, value, value]
-                continue
-            entry[0] += 1
-            entry[2] = ts
-            if value < entry[4]:
-                entry[4] = value
-            elif value > entry[5]:
-                entry[5] = value
-            entry[6] = value
+            if not note_value(self.values, where, value, frame, ts, MAX_WRITE_ADDRESSES):
+                self.tally.value_skipped(S7COMM, "too_many_addresses")
 
     # -- stream events ------------------------------------------------------------
 
