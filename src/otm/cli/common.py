@@ -29,12 +29,6 @@ DbOption = Annotated[
     ),
 ]
 
-UserOption = Annotated[
-    str | None,
-    typer.Option("--user", help="Who does this, for the record (default: your login name)."),
-]
-
-
 def fail(message: str, code: int = 1) -> typer.Exit:
     """Print ``message`` as an error; the ``typer.Exit`` to raise with ``code``."""
     err.print(f"[bold red]error:[/] {escape(message)}")

@@ -22,7 +22,7 @@ from otm.detection.alerts import (
     alert_id,
     alert_to_dict,
 )
-from otm.detection.baseline import Baseline
+from otm.detection.baseline import Baseline, observation_ends, observation_time
 from otm.detection.detectors import KINDS, PlantContext
 from otm.detection.engine import DetectionEngine
 from otm.detection.rules import (
@@ -53,5 +53,7 @@ __all__ = [
     "alert_id",
     "alert_to_dict",
     "default_rules",
+    "observation_ends",
+    "observation_time",
     "parse_rules",
 ]

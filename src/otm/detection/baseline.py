@@ -65,6 +65,7 @@ from otm.observations.records import (
     Identity,
     Observation,
     Operation,
+    ParseAnomaly,
     ValueWritten,
 )
 
@@ -233,6 +234,28 @@ def unit_of(obs: Operation) -> str | None:
 def endpoint(ip: str | None, mac: str | None) -> str | None:
     """How links and the baseline name a host: its IP, else its MAC."""
     return ip or mac
+
+
+def observation_time(obs: Observation) -> float:
+    """When an observation happened (its first time for spans)."""
+    if isinstance(obs, AssetSeen | Identity):
+        return obs.time
+    return float(getattr(obs, "first_seen", 0.0))
+
+
+def observation_ends(obs: Observation) -> tuple[str, ...]:
+    """The hosts an observation is about, as the baseline names them (``endpoint``)."""
+    if isinstance(obs, AssetSeen | Identity):
+        one = endpoint(obs.ip, obs.mac)
+        return (one,) if one else ()
+    if isinstance(obs, Communication | Operation):
+        ends = (endpoint(obs.client_ip, obs.client_mac), endpoint(obs.server_ip, obs.server_mac))
+        return tuple(e for e in ends if e)
+    if isinstance(obs, ValueWritten):
+        return tuple(e for e in (obs.client_ip, obs.server_ip) if e)
+    if isinstance(obs, ParseAnomaly):
+        return (obs.ip,) if obs.ip else ()
+    return ()
 
 
 @dataclass

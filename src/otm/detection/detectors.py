@@ -84,7 +84,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from otm.detection.alerts import Finding
-from otm.detection.baseline import IDENTITY_FIELDS, Baseline, endpoint
+from otm.detection.baseline import IDENTITY_FIELDS, Baseline, endpoint, observation_time
 from otm.detection.rules import Rule
 from otm.model.plant import ConduitSpec, allowed_by, judged, why_not_allowed
 from otm.observations.records import (
@@ -151,9 +151,7 @@ def _about_operation(
 
 
 def _span(obs: Observation) -> tuple[float, float]:
-    if isinstance(obs, AssetSeen | Identity):
-        return obs.time, obs.time
-    first = getattr(obs, "first_seen", 0.0)
+    first = observation_time(obs)
     return first, getattr(obs, "last_seen", first)
 
 

@@ -300,7 +300,7 @@ class Catalog:
             *summary.processes,
         ]
         text = " ".join(w for w in words if w).lower()
-        return AssetSummary(**{**summary.__dict__, "text": text})
+        return replace(summary, text=text)
 
     # -- questions -------------------------------------------------------------------
 

@@ -51,16 +51,12 @@ from otm.detection import (
     alert_id,
     alert_to_dict,
     default_rules,
+    observation_ends,
+    observation_time,
 )
 from otm.model.plant import Source as LevelSource
 from otm.observations.records import (
-    AssetSeen,
-    Communication,
-    Identity,
     Observation,
-    Operation,
-    ParseAnomaly,
-    ValueWritten,
 )
 from otm.store.combined import Store
 from otm.store.errors import StoreError
@@ -192,28 +188,6 @@ def parse_duration(text: str) -> float:
     if not value > 0:
         raise DetectionError(f"a learning time must be positive, not {text!r}")
     return value
-
-
-def observation_time(obs: Observation) -> float:
-    """When an observation happened (its first time for spans)."""
-    if isinstance(obs, AssetSeen | Identity):
-        return obs.time
-    return float(getattr(obs, "first_seen", 0.0))
-
-
-def observation_ends(obs: Observation) -> tuple[str, ...]:
-    """The hosts an observation is about, as the baseline names them (IP, else MAC)."""
-    if isinstance(obs, AssetSeen | Identity):
-        one = obs.ip or obs.mac
-        return (one,) if one else ()
-    if isinstance(obs, Communication | Operation):
-        ends = (obs.client_ip or obs.client_mac, obs.server_ip or obs.server_mac)
-        return tuple(e for e in ends if e)
-    if isinstance(obs, ValueWritten):
-        return tuple(e for e in (obs.client_ip, obs.server_ip) if e)
-    if isinstance(obs, ParseAnomaly):
-        return (obs.ip,) if obs.ip else ()
-    return ()
 
 
 class ZoneOf:
