@@ -29,6 +29,7 @@ DbOption = Annotated[
     ),
 ]
 
+
 def fail(message: str, code: int = 1) -> typer.Exit:
     """Print ``message`` as an error; the ``typer.Exit`` to raise with ``code``."""
     err.print(f"[bold red]error:[/] {escape(message)}")
