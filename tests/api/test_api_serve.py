@@ -91,3 +91,13 @@ def test_https_with_a_self_signed_certificate_and_a_first_admin(tmp_path: Path) 
         process.wait(timeout=20)
         if process.stdout is not None:
             process.stdout.close()
+
+
+def test_a_fingerprint_is_printed_as_it_is() -> None:
+    """Hex pairs such as ``:CD:`` are rich emoji codes; the console must not turn a
+    certificate fingerprint into a compact disc (seen once in CI)."""
+    from otm.cli import common
+
+    with common.console.capture() as captured:
+        common.console.print("certificate SHA-256 fingerprint: A1:CD:E9:BA")
+    assert captured.get().strip() == "certificate SHA-256 fingerprint: A1:CD:E9:BA"

@@ -19,8 +19,8 @@ from otm.services.database import open_store
 from otm.store import StoreError
 from otm.store.combined import Store
 
-console = Console(soft_wrap=True, highlight=False)
-err = Console(stderr=True, soft_wrap=True, highlight=False)
+console = Console(soft_wrap=True, highlight=False, emoji=False)
+err = Console(stderr=True, soft_wrap=True, highlight=False, emoji=False)
 
 DbOption = Annotated[
     str | None,
